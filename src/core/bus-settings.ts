@@ -1,0 +1,81 @@
+import { isIP } from 'node:net';
+import { type AddressFamily, multicastFamily, needsZone } from './multicast-address';
+import type { Problem } from './problem';
+
+export type Framing = 'raw';
+export const FRAMINGS: readonly Framing[] = ['raw'];
+
+/** A bus configuration that has been checked: every field is present and in range. */
+export interface BusSettings {
+  group: string;
+  family: AddressFamily;
+  port: number;
+  ttl: number;
+  /** '' for the OS default, else an interface name or one of its addresses. */
+  iface: string;
+  loopback: boolean;
+  framing: Framing;
+}
+
+/** What a user wrote in the config node; values come from the editor as strings or numbers. */
+export interface BusSettingsInput {
+  group?: unknown;
+  port?: unknown;
+  ttl?: unknown;
+  iface?: unknown;
+  loopback?: unknown;
+  framing?: unknown;
+}
+
+export const DEFAULT_SETTINGS = {
+  group: '239.255.76.67',
+  port: 7667,
+  ttl: 1,
+  iface: '',
+  loopback: true,
+  framing: 'raw',
+} as const;
+
+function integerIn(value: unknown, low: number, high: number): number | undefined {
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= low && n <= high ? n : undefined;
+}
+
+function textOrDefault(value: unknown, fallback: string): string {
+  return value === undefined || value === null || String(value).trim() === '' ? fallback : String(value).trim();
+}
+
+/** Checks a config node's fields and returns settings, or every problem found so the user can fix them at once. */
+export function parseBusSettings(input: BusSettingsInput): { settings: BusSettings } | { problems: Problem[] } {
+  const problems: Problem[] = [];
+  const group = textOrDefault(input.group, DEFAULT_SETTINGS.group);
+  const family = multicastFamily(group);
+  if (!family) problems.push({ code: 'not-multicast', params: { group } });
+
+  const portText = textOrDefault(input.port, String(DEFAULT_SETTINGS.port));
+  const port = integerIn(portText, 1, 65535);
+  if (port === undefined) problems.push({ code: 'bad-port', params: { port: portText } });
+
+  const ttlText = textOrDefault(input.ttl, String(DEFAULT_SETTINGS.ttl));
+  const ttl = integerIn(ttlText, 0, 255);
+  if (ttl === undefined) problems.push({ code: 'bad-ttl', params: { ttl: ttlText } });
+
+  const iface = textOrDefault(input.iface, DEFAULT_SETTINGS.iface);
+  if (iface !== '' && !isIP(iface) && !/^[^\s/:]{1,15}$/.test(iface)) {
+    problems.push({ code: 'bad-iface', params: { iface } });
+  }
+
+  if (family === 'IPv6' && needsZone(group) && iface === '') problems.push({ code: 'zone-needs-iface', params: { group } });
+
+  const framing = textOrDefault(input.framing, DEFAULT_SETTINGS.framing);
+  if (!(FRAMINGS as readonly string[]).includes(framing)) {
+    problems.push({ code: 'bad-framing', params: { framing, choices: FRAMINGS.join(', ') } });
+  }
+
+  const loopback = input.loopback === undefined ? DEFAULT_SETTINGS.loopback : input.loopback === true || input.loopback === 'true';
+
+  if (problems.length > 0 || !family || port === undefined || ttl === undefined) return { problems };
+  return { settings: { group, family, port, ttl, iface, loopback, framing: framing as Framing } };
+}

@@ -1,0 +1,59 @@
+import { isIP } from 'node:net';
+import { networkInterfaces as osNetworkInterfaces } from 'node:os';
+import type { AddressFamily } from './multicast-address';
+import type { Problem } from './problem';
+
+export type InterfaceTable = ReturnType<typeof osNetworkInterfaces>;
+
+/** Where to join and send: undefined fields leave the choice to the OS routing table. */
+export interface ResolvedInterface {
+  /** Interface name, when known; used as the zone of IPv6 link-local binds. */
+  name?: string;
+  /** Argument for addMembership/setMulticastInterface: an IPv4 address, or '::%name' for IPv6. */
+  socketInterface?: string;
+}
+
+/** One interface as the editor's picker shows it. */
+export interface InterfaceChoice {
+  name: string;
+  addresses: { address: string; family: AddressFamily }[];
+}
+
+/** Lists the host's interfaces with their addresses, for the editor and for error messages. */
+export function listInterfaces(table: InterfaceTable = osNetworkInterfaces()): InterfaceChoice[] {
+  return Object.entries(table).map(([name, infos]) => ({
+    name,
+    addresses: (infos ?? []).map((info) => ({ address: info.address, family: info.family as AddressFamily })),
+  }));
+}
+
+function choices(table: InterfaceTable): string {
+  return Object.keys(table).join(', ') || '(none)';
+}
+
+/**
+ * Turns the user's interface setting (empty, a name, or an address) into socket arguments for this family,
+ * or a problem saying what is missing; a missing interface is expected to appear later, so callers retry.
+ */
+export function resolveInterface(
+  iface: string,
+  family: AddressFamily,
+  table: InterfaceTable = osNetworkInterfaces(),
+): { resolved: ResolvedInterface } | { problem: Problem } {
+  if (iface === '') return { resolved: {} };
+
+  let name = iface;
+  if (isIP(iface)) {
+    const owner = Object.entries(table).find(([, infos]) => (infos ?? []).some((info) => info.address === iface));
+    if (!owner) return { problem: { code: 'address-missing', params: { iface, choices: choices(table) } } };
+    name = owner[0];
+  }
+  const infos = table[name];
+  if (!infos) return { problem: { code: 'iface-missing', params: { iface, choices: choices(table) } } };
+
+  if (family === 'IPv6') return { resolved: { name, socketInterface: `::%${name}` } };
+
+  const ipv4 = isIP(iface) === 4 ? iface : infos.find((info) => info.family === 'IPv4')?.address;
+  if (!ipv4) return { problem: { code: 'iface-no-ipv4', params: { iface: name } } };
+  return { resolved: { name, socketInterface: ipv4 } };
+}

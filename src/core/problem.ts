@@ -1,0 +1,17 @@
+/** A problem a user can fix, as a message key and the values the message needs; the node adapters turn it into words. */
+export interface Problem {
+  code: string;
+  params?: Record<string, string | number>;
+}
+
+/** An error that carries a Problem, so the adapter can translate it before it reaches a Catch node. */
+export class BusError extends Error {
+  /** `underlying` is the deeper problem, e.g. why the bus is not ready. */
+  constructor(
+    readonly problem: Problem,
+    readonly underlying?: Problem,
+  ) {
+    super(problem.code);
+    this.name = 'BusError';
+  }
+}

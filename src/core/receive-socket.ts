@@ -1,0 +1,40 @@
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { needsZone } from './multicast-address';
+import type { BusSettings } from './bus-settings';
+import type { ResolvedInterface } from './interface-resolver';
+import { bindSocket } from './bound-socket';
+import { closeSocket, type OpenAttempt } from './reopening-socket';
+import { socketProblem } from './socket-problem';
+
+/**
+ * The address to bind to. On Linux, binding to the group itself keeps two buses on one port with different
+ * groups from hearing each other (the kernel delivers by destination address); elsewhere the wildcard.
+ */
+export function receiveBindAddress(settings: BusSettings, resolved: ResolvedInterface, platform = process.platform): string {
+  if (platform !== 'linux') return settings.family === 'IPv4' ? '0.0.0.0' : '::';
+  if (settings.family === 'IPv6' && needsZone(settings.group) && resolved.name) return `${settings.group}%${resolved.name}`;
+  return settings.group;
+}
+
+/** Opens the bus's receive socket: shared port, bound to the group, member of the group on the chosen interface. */
+export async function openReceiveSocket(
+  settings: BusSettings,
+  resolved: ResolvedInterface,
+  onMessage: (payload: Buffer, sender: RemoteInfo) => void,
+): Promise<OpenAttempt> {
+  const where = { group: settings.group, port: settings.port, iface: resolved.name ?? 'default' };
+  let socket: Socket;
+  try {
+    socket = await bindSocket(settings.family, true, { port: settings.port, address: receiveBindAddress(settings, resolved), exclusive: false });
+  } catch (error) {
+    return { problem: socketProblem(error, 'bind', where), phase: 'error' };
+  }
+  try {
+    socket.addMembership(settings.group, resolved.socketInterface);
+  } catch (error) {
+    await closeSocket(socket);
+    return { problem: socketProblem(error, 'join', where), phase: 'error' };
+  }
+  socket.on('message', onMessage);
+  return { socket };
+}

@@ -1,0 +1,22 @@
+import { multicastFamily } from '../core/multicast-address';
+
+// Node-RED (3.1+) shows a string returned by a validator as the field's message; its types still say boolean.
+type Validator = (value: string) => boolean;
+
+// Validators run outside the node definition, so messages name their catalog explicitly.
+const CATALOG = 'node-red-contrib-multicast-bus/multicast-bus';
+
+/** A validator that returns the message of `key` when `isValid` fails, so the editor shows why, not just a red border. */
+export function validator(key: string, isValid: (value: string) => boolean): Validator {
+  return (value) => (isValid(String(value ?? '').trim()) ? true : (RED._(`${CATALOG}:${key}`) as unknown as boolean));
+}
+
+/** True for whole numbers from low to high, as typed into a field. */
+export function integerBetween(low: number, high: number): (value: string) => boolean {
+  return (value) => /^\d+$/.test(value) && Number(value) >= low && Number(value) <= high;
+}
+
+/** True for an IPv4 group in 224.0.0.0/4 or an IPv6 group in ff00::/8. */
+export function isMulticastGroup(value: string): boolean {
+  return multicastFamily(value) !== undefined;
+}

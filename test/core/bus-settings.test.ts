@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { parseBusSettings } from '../../src/core/bus-settings';
+
+function problemCodes(input: Parameters<typeof parseBusSettings>[0]): string[] {
+  const result = parseBusSettings(input);
+  return 'problems' in result ? result.problems.map((p) => p.code) : [];
+}
+
+describe('bus settings', () => {
+  it('fills every field from the defaults when the config is empty', () => {
+    assert.deepEqual(parseBusSettings({}), {
+      settings: { group: '239.255.76.67', family: 'IPv4', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'raw' },
+    });
+  });
+
+  it('takes the string values the editor stores, trimmed', () => {
+    const result = parseBusSettings({ group: ' ff15::1234 ', port: '5000', ttl: '0', iface: 'veth0', loopback: false, framing: 'raw' });
+    assert.deepEqual(result, { settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw' } });
+  });
+
+  it('rejects groups that are not multicast, naming the group', () => {
+    for (const group of ['192.0.2.1', '240.0.0.1', '223.255.255.255', 'fe80::1', 'not-an-address', '239.1.1']) {
+      const result = parseBusSettings({ group });
+      assert.ok('problems' in result, group);
+      assert.deepEqual(result.problems, [{ code: 'not-multicast', params: { group } }]);
+    }
+  });
+
+  it('rejects ports and TTLs out of range or not whole numbers', () => {
+    for (const port of ['0', '65536', '-1', '80.5', 'http']) assert.deepEqual(problemCodes({ port }), ['bad-port'], port);
+    for (const ttl of ['256', '-1', '1.5', 'x']) assert.deepEqual(problemCodes({ ttl }), ['bad-ttl'], ttl);
+    assert.deepEqual(problemCodes({ port: '65535', ttl: '255' }), []);
+  });
+
+  it('reports every problem at once, so the user fixes them in one go', () => {
+    assert.deepEqual(problemCodes({ group: '10.0.0.1', port: '99999', ttl: '300', framing: 'carrier-pigeon' }), [
+      'not-multicast',
+      'bad-port',
+      'bad-ttl',
+      'bad-framing',
+    ]);
+  });
+
+  it('rejects interface text that can be neither a name nor an address', () => {
+    assert.deepEqual(problemCodes({ iface: 'eth 0' }), ['bad-iface']);
+    assert.deepEqual(problemCodes({ iface: 'a-name-longer-than-15' }), ['bad-iface']);
+    assert.deepEqual(problemCodes({ iface: '198.51.100.7' }), []);
+    assert.deepEqual(problemCodes({ iface: '2001:db8::7' }), []);
+  });
+
+  it('asks for an interface when an IPv6 group is link-scoped', () => {
+    assert.deepEqual(problemCodes({ group: 'ff02::1234' }), ['zone-needs-iface']);
+    assert.deepEqual(problemCodes({ group: 'ff02::1234', iface: 'veth0' }), []);
+  });
+});

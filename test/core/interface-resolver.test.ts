@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { listInterfaces, resolveInterface, type InterfaceTable } from '../../src/core/interface-resolver';
+
+const info = (address: string, family: 'IPv4' | 'IPv6') =>
+  ({ address, family, netmask: '', mac: '00:00:00:00:00:00', internal: false, cidr: null }) as never;
+
+const table: InterfaceTable = {
+  lo: [info('127.0.0.1', 'IPv4'), info('::1', 'IPv6')],
+  br0: [info('198.51.100.1', 'IPv4'), info('2001:db8::1', 'IPv6')],
+  v6only: [info('2001:db8:1::1', 'IPv6')],
+};
+
+describe('interface resolution', () => {
+  it('leaves the choice to the OS when no interface is given', () => {
+    assert.deepEqual(resolveInterface('', 'IPv4', table), { resolved: {} });
+  });
+
+  it('turns an interface name into its IPv4 address for an IPv4 group', () => {
+    assert.deepEqual(resolveInterface('br0', 'IPv4', table), { resolved: { name: 'br0', socketInterface: '198.51.100.1' } });
+  });
+
+  it('turns an interface name into a zone for an IPv6 group', () => {
+    assert.deepEqual(resolveInterface('br0', 'IPv6', table), { resolved: { name: 'br0', socketInterface: '::%br0' } });
+  });
+
+  it('accepts one of the host addresses and finds its interface', () => {
+    assert.deepEqual(resolveInterface('198.51.100.1', 'IPv4', table), { resolved: { name: 'br0', socketInterface: '198.51.100.1' } });
+    assert.deepEqual(resolveInterface('2001:db8::1', 'IPv6', table), { resolved: { name: 'br0', socketInterface: '::%br0' } });
+  });
+
+  it('names the interfaces there are when the one asked for is missing', () => {
+    assert.deepEqual(resolveInterface('eth9', 'IPv4', table), { problem: { code: 'iface-missing', params: { iface: 'eth9', choices: 'lo, br0, v6only' } } });
+    assert.deepEqual(resolveInterface('203.0.113.9', 'IPv4', table), {
+      problem: { code: 'address-missing', params: { iface: '203.0.113.9', choices: 'lo, br0, v6only' } },
+    });
+  });
+
+  it('reports an interface without an IPv4 address for an IPv4 group', () => {
+    assert.deepEqual(resolveInterface('v6only', 'IPv4', table), { problem: { code: 'iface-no-ipv4', params: { iface: 'v6only' } } });
+  });
+
+  it('lists interfaces with their addresses for the editor', () => {
+    assert.deepEqual(listInterfaces(table)[1], {
+      name: 'br0',
+      addresses: [
+        { address: '198.51.100.1', family: 'IPv4' },
+        { address: '2001:db8::1', family: 'IPv6' },
+      ],
+    });
+  });
+});

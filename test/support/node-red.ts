@@ -1,0 +1,62 @@
+import helper = require('node-red-node-test-helper');
+
+helper.init(require.resolve('node-red'));
+
+// The nodes as Node-RED loads them: the build output, not the TypeScript sources.
+export const busNode = require('../../nodes/multicast-bus.js');
+export const inNode = require('../../nodes/multicast-in.js');
+export const outNode = require('../../nodes/multicast-out.js');
+export const ourNodes = [busNode, inNode, outNode];
+
+export { helper };
+
+type AnyNode = { on(event: string, cb: (arg: any) => void): void; removeListener(event: string, cb: (arg: any) => void): void };
+type Status = { fill?: string; shape?: string; text?: string };
+type StatusSpy = { args: Status[][] };
+
+/** Resolves with the next message a helper node receives, or rejects after `ms`. */
+export function nextMessage(node: AnyNode, ms = 3000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.removeListener('input', onInput);
+      reject(new Error(`no message within ${ms} ms`));
+    }, ms);
+    const onInput = (msg: unknown) => {
+      clearTimeout(timer);
+      node.removeListener('input', onInput);
+      resolve(msg);
+    };
+    node.on('input', onInput);
+  });
+}
+
+/** Collects every message a helper node receives from now on. */
+export function collect(node: AnyNode): any[] {
+  const seen: any[] = [];
+  node.on('input', (msg: unknown) => seen.push(msg));
+  return seen;
+}
+
+/** The status a node shows now (its last status call). */
+export function currentStatus(node: unknown): Status | undefined {
+  const calls = ((node as { status: StatusSpy }).status).args;
+  return calls.length ? calls[calls.length - 1][0] : undefined;
+}
+
+/** Waits until a node's current status satisfies `accept`; rejects with the last status seen after `ms`. */
+export async function waitForStatus(node: unknown, accept: (status: Status) => boolean, ms = 5000): Promise<Status> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const status = currentStatus(node);
+    if (status && accept(status)) return status;
+    if (Date.now() > deadline) throw new Error(`status never matched; last was ${JSON.stringify(status)}`);
+    await delay(25);
+  }
+}
+
+/** True for the green dot an in/out node shows once its side of the bus is open. */
+export const isReady = (status: Status) => status.fill === 'green' && status.shape === 'dot';
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
+
+/** How the runner isolated this process: 'root' (unshare --net as root), 'user' (user namespace) or 'none'. */
+export const namespaceMode = process.env.MULTICAST_BUS_TEST_NETNS ?? 'none';
+
+const announced = new Set<string>();
+
+function skipWithReason(context: Mocha.Context, reason: string): void {
+  if (!announced.has(reason)) {
+    announced.add(reason);
+    console.log(`      skipped: ${reason}`);
+  }
+  context.skip();
+}
+
+/**
+ * Skips the test unless this process is in a private network namespace, and refuses to run if a real interface
+ * is visible: multicast from a test must never reach a real network.
+ */
+export function requirePrivateNetwork(context: Mocha.Context): void {
+  if (namespaceMode === 'none') {
+    skipWithReason(context, 'needs a private network namespace: run `npm test` as root, or where user namespaces are allowed');
+  }
+  const visible = Object.keys(networkInterfaces()).filter((name) => name === 'eth0' || name.startsWith('en') || name.startsWith('wl'));
+  if (visible.length > 0) throw new Error(`refusing to open multicast sockets: real interfaces visible (${visible.join(', ')})`);
+}
+
+/** Skips the test unless it can create further namespaces (ip netns, veth, bridges), which needs real root. */
+export function requireRootNamespaces(context: Mocha.Context): void {
+  requirePrivateNetwork(context);
+  if (namespaceMode !== 'root') skipWithReason(context, 'needs root to create namespaces with ip netns (CI runs as root)');
+}
+
+/** Runs `ip` with the arguments, throwing with its stderr when it fails. */
+export function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
