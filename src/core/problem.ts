@@ -15,3 +15,12 @@ export class BusError extends Error {
     this.name = 'BusError';
   }
 }
+
+/**
+ * The problem an error carries, if it is a BusError. Checked by shape, not instanceof: each node file is its own
+ * bundle with its own copy of the class.
+ */
+export function problemOf(error: unknown): { problem: Problem; underlying?: Problem } | undefined {
+  if (error instanceof Error && error.name === 'BusError' && 'problem' in error) return error as BusError;
+  return undefined;
+}

@@ -8,11 +8,16 @@ export const inNode = require('../../nodes/multicast-in.js');
 export const outNode = require('../../nodes/multicast-out.js');
 export const ourNodes = [busNode, inNode, outNode];
 
+// Core nodes that tests wire around ours, loaded from the Node-RED we test against.
+const coreNodes = require.resolve('@node-red/nodes/package.json', { paths: [require.resolve('node-red')] }).replace(/package\.json$/, '');
+export const catchNode = require(`${coreNodes}core/common/25-catch.js`);
+export const udpNode = require(`${coreNodes}core/network/32-udp.js`);
+
 export { helper };
 
 type AnyNode = { on(event: string, cb: (arg: any) => void): void; removeListener(event: string, cb: (arg: any) => void): void };
 type Status = { fill?: string; shape?: string; text?: string };
-type StatusSpy = { args: Status[][] };
+type StatusSpy = { getCalls(): { thisValue: unknown; args: Status[] }[] };
 
 /** Resolves with the next message a helper node receives, or rejects after `ms`. */
 export function nextMessage(node: AnyNode, ms = 3000): Promise<any> {
@@ -37,10 +42,10 @@ export function collect(node: AnyNode): any[] {
   return seen;
 }
 
-/** The status a node shows now (its last status call). */
+/** The status a node shows now: its last status call (the helper's spy is shared by all nodes, so filter by node). */
 export function currentStatus(node: unknown): Status | undefined {
-  const calls = ((node as { status: StatusSpy }).status).args;
-  return calls.length ? calls[calls.length - 1][0] : undefined;
+  const calls = (node as { status: StatusSpy }).status.getCalls().filter((call) => call.thisValue === node);
+  return calls.length ? calls[calls.length - 1].args[0] : undefined;
 }
 
 /** Waits until a node's current status satisfies `accept`; rejects with the last status seen after `ms`. */

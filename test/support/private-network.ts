@@ -36,3 +36,22 @@ export function requireRootNamespaces(context: Mocha.Context): void {
 export function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/**
+ * Adds a veth pair inside this namespace, `name` with the address and `name`-peer without, and returns a function
+ * that removes it. What is sent on `name` leaves through the peer, so unlike on `lo` a socket on `name` hears its own
+ * traffic only through the kernel's loopback copy (IP_MULTICAST_LOOP).
+ */
+export function addVethPair(name: string, cidr: string): () => void {
+  ip('link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}p`);
+  if (cidr) ip('addr', 'add', cidr, 'dev', name);
+  ip('link', 'set', name, 'up');
+  ip('link', 'set', `${name}p`, 'up');
+  return () => {
+    try {
+      ip('link', 'del', name);
+    } catch {
+      // Already gone: a test removed it on purpose.
+    }
+  };
+}
