@@ -1,0 +1,40 @@
+import { spawn, spawnSync } from 'node:child_process';
+
+/** True when tcpdump is installed (.ci/run installs it). */
+export const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Starts tcpdump on an interface and resolves once it is listening; `packets` then resolves with the verbose text of
+ * the first `count` packets matching the filter (with their IP headers in hex), or rejects after `ms`. The process is always ended.
+ */
+export async function startCapture(iface: string, filter: string, count = 1, ms = 5000): Promise<{ packets: Promise<string> }> {
+  const tcpdump = spawn('tcpdump', ['-i', iface, '-n', '-v', '-x', '-l', '-c', String(count), filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  tcpdump.stdout.on('data', (chunk) => (text += chunk));
+  await new Promise<void>((resolve, reject) => {
+    let errors = '';
+    tcpdump.stderr.on('data', (chunk) => {
+      errors += chunk;
+      if (errors.includes('listening on')) resolve();
+    });
+    tcpdump.on('exit', () => reject(new Error(`tcpdump ended before listening: ${errors}`)));
+  });
+  const packets = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      tcpdump.kill();
+      reject(new Error(`tcpdump saw no packet matching "${filter}" within ${ms} ms; it saw: ${text}`));
+    }, ms);
+    tcpdump.on('exit', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+  return { packets };
+}
+
+/** The TTL of the first IPv4 packet in a capture, read from the header bytes (tcpdump's text leaves out a TTL of 0). */
+export function firstIpv4Ttl(text: string): number {
+  const hex = [...text.matchAll(/0x[0-9a-f]{4}:\s+((?:[0-9a-f]{4}\s?)+)/g)].map((m) => m[1].replace(/\s/g, '')).join('');
+  if (hex.length < 20 || hex[0] !== '4') throw new Error(`no IPv4 header in capture: ${text}`);
+  return parseInt(hex.slice(16, 18), 16);
+}
