@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { requirePrivateNetwork } from '../support/private-network';
+
+const examplesDir = join(__dirname, '..', '..', 'examples');
+const injectNode = require(require.resolve('@node-red/nodes/core/common/20-inject.js', { paths: [require.resolve('node-red')] }));
+const commentNode = require(require.resolve('@node-red/nodes/core/common/90-comment.js', { paths: [require.resolve('node-red')] }));
+
+describe('example flows', function () {
+  beforeEach(function () {
+    requirePrivateNetwork(this);
+  });
+  afterEach(() => helper.unload());
+
+  for (const file of readdirSync(examplesDir).filter((name) => name.endsWith('.json'))) {
+    it(`"${file.replace(/\.json$/, '')}" starts with a comment, deploys, and its multicast-in nodes receive`, async () => {
+      const flow: any[] = JSON.parse(readFileSync(join(examplesDir, file), 'utf8'));
+      const onCanvas = flow.filter((n) => n.type !== 'tab' && n.z);
+      assert.equal(onCanvas.sort((a, b) => a.y - b.y || a.x - b.x)[0].type, 'comment', 'the first node explains the example');
+
+      // Debug nodes need the editor's comms, so a helper node stands in for what each multicast-in feeds.
+      const ins = flow.filter((n) => n.type === 'multicast-in');
+      const probes = ins.map((n) => ({ id: `probe-${n.id}`, type: 'helper', z: n.z, wires: [] }));
+      const testable = flow
+        .filter((n) => n.type !== 'debug')
+        .map((n) => (n.type === 'multicast-in' ? { ...n, wires: [[`probe-${n.id}`]] } : n));
+      await helper.load([...ourNodes, injectNode, commentNode], [...testable, ...probes]);
+      for (const n of flow.filter((n) => n.type === 'multicast-in' || n.type === 'multicast-out')) {
+        await waitForStatus(helper.getNode(n.id), isReady);
+      }
+      const heard = await Promise.all(probes.map((p) => nextMessage(helper.getNode(p.id), 5000)));
+      for (const msg of heard) assert.notEqual(msg.payload, undefined);
+    });
+  }
+});

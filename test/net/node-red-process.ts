@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const packageRoot = resolve(__dirname, '..', '..');
+
+/** A Node-RED started as a user starts it, with this package in its user directory. */
+export interface NodeRedProcess {
+  url: string;
+  userDir: string;
+  /** Everything Node-RED printed so far. */
+  output(): string;
+  /** Calls the admin API: JSON in, JSON out. */
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node-red` in a new user directory where this package is linked into node_modules (as `npm install <path>`
+ * does), with `flows` as its flow file. `prefix` runs it through another command, e.g. `ip netns exec host`.
+ */
+export async function startNodeRed(options: { port: number; flows?: unknown[]; host?: string; prefix?: string[] }): Promise<NodeRedProcess> {
+  const userDir = mkdtempSync(join(tmpdir(), 'mcb-node-red-'));
+  mkdirSync(join(userDir, 'node_modules'));
+  writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'test-user-dir', private: true }));
+  symlinkSync(packageRoot, join(userDir, 'node_modules', 'node-red-contrib-multicast-bus'), 'dir');
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows ?? []));
+  const host = options.host ?? '127.0.0.1';
+  writeFileSync(
+    join(userDir, 'settings.js'),
+    `module.exports = { uiHost: '${host}', uiPort: ${options.port}, flowFile: 'flows.json', credentialSecret: false, ` +
+      `editorTheme: { tours: false }, logging: { console: { level: 'info' } } };\n`,
+  );
+  const redJs = require.resolve('node-red/red.js');
+  const command = [...(options.prefix ?? []), process.execPath, redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')];
+  const child: ChildProcess = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = `http://${host}:${options.port}`;
+
+  const stop = () =>
+    new Promise<void>((done) => {
+      const finish = () => {
+        rmSync(userDir, { recursive: true, force: true });
+        done();
+      };
+      if (child.exitCode !== null) return finish();
+      child.once('exit', finish);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`Node-RED did not start within 30 s:\n${output}`)), 30000);
+    const check = () => {
+      if (output.includes('Started flows')) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`Node-RED exited with ${code}:\n${output}`));
+    });
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+
+  return {
+    url,
+    userDir,
+    output: () => output,
+    async api(path, init = {}) {
+      const response = await fetch(`${url}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { accept: 'application/json', 'content-type': 'application/json', ...init.headers },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
+      const text = await response.text();
+      return text ? JSON.parse(text) : undefined;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { requirePrivateNetwork } from '../support/private-network';
+import { until } from '../support/until';
+
+describe('in a real Node-RED runtime', function () {
+  this.timeout(60000);
+  let red: NodeRedProcess | undefined;
+
+  beforeEach(function () {
+    requirePrivateNetwork(this);
+  });
+  afterEach(async () => {
+    await red?.stop();
+    red = undefined;
+  });
+
+  it('loads the three node types with no error and serves their catalogs and help', async () => {
+    red = await startNodeRed({ port: 18801 });
+    const sets: { id: string; types: string[]; err?: string; enabled: boolean }[] = await red.api('/nodes');
+    const ours = sets.filter((set) => set.id.startsWith('node-red-contrib-multicast-bus/'));
+    assert.deepEqual(ours.map((set) => [set.types, set.err, set.enabled]), [
+      [['multicast-bus'], undefined, true],
+      [['multicast-in'], undefined, true],
+      [['multicast-out'], undefined, true],
+    ]);
+    const catalog = await red.api('/locales/node-red-contrib-multicast-bus/multicast-bus?lng=en-US');
+    assert.match(catalog['multicast-bus'].problems['iface-missing'], /__iface__ not found/);
+    const editor = await fetch(`${red.url}/nodes`, { headers: { accept: 'text/html' } }).then((r) => r.text());
+    for (const type of ['multicast-bus', 'multicast-in', 'multicast-out']) {
+      assert.match(editor, new RegExp(`RED\\.nodes\\.registerType\\("${type}"`));
+      assert.match(editor, new RegExp(`data-help-name="${type}"`));
+    }
+  });
+
+  it('runs a flow deployed through the admin API: inject to multicast-out, multicast-in to a file', async () => {
+    red = await startNodeRed({ port: 18802 });
+    const file = join(red.userDir, 'heard.txt');
+    const flows = [
+      { id: 't1', type: 'tab', label: 'deployed' },
+      { id: 'bus1', type: 'multicast-bus', group: '239.255.76.67', port: '17501', ttl: '0', iface: 'lo', loopback: true, framing: 'raw' },
+      { id: 'n-inject', type: 'inject', z: 't1', props: [{ p: 'payload' }], payload: 'hello', payloadType: 'str', repeat: '0.2', once: true, onceDelay: '0.5', wires: [['n-out']] },
+      { id: 'n-out', type: 'multicast-out', z: 't1', bus: 'bus1', topic: '', wires: [] },
+      { id: 'n-in', type: 'multicast-in', z: 't1', bus: 'bus1', topic: 't', datatype: 'utf8', wires: [['n-format']] },
+      { id: 'n-format', type: 'template', z: 't1', field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{payload}} from {{ip}} on {{group}}', output: 'str', wires: [['n-file']] },
+      { id: 'n-file', type: 'file', z: 't1', filename: file, filenameType: 'str', appendNewline: true, createDir: false, overwriteFile: 'false', encoding: 'utf8', wires: [] },
+    ];
+    await red.api('/flows', { method: 'POST', body: flows, headers: { 'Node-RED-Deployment-Type': 'full' } });
+    const lines = await until('the file to get two lines', () => {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const got = text.split('\n').filter(Boolean);
+      return got.length >= 2 ? got : undefined;
+    });
+    assert.equal(lines[0], 'hello from 127.0.0.1 on 239.255.76.67');
+  });
+
+  it('logs a misconfigured bus in words that say how to fix it, and keeps running', async () => {
+    red = await startNodeRed({ port: 18803 });
+    const flows = [
+      { id: 't1', type: 'tab', label: 'broken' },
+      { id: 'bus1', type: 'multicast-bus', group: '10.1.2.3', port: '7667', ttl: '1', iface: '', loopback: true, framing: 'raw' },
+      { id: 'n-in', type: 'multicast-in', z: 't1', bus: 'bus1', topic: '', datatype: 'auto', wires: [] },
+      { id: 'bus2', type: 'multicast-bus', group: '239.255.76.67', port: '7667', ttl: '0', iface: 'eth9', loopback: true, framing: 'raw' },
+      { id: 'n-in2', type: 'multicast-in', z: 't1', bus: 'bus2', topic: '', datatype: 'auto', wires: [] },
+    ];
+    await red.api('/flows', { method: 'POST', body: flows, headers: { 'Node-RED-Deployment-Type': 'full' } });
+    await until('the config error in the log', () => (red!.output().includes('10.1.2.3 is not a multicast group — use 224.0.0.0') ? true : undefined));
+    await until('the missing interface in the log', () => (red!.output().includes('interface eth9 not found — pick one of: lo') ? true : undefined));
+    assert.ok(Array.isArray(await red.api('/flows')), 'the admin API still answers');
+  });
+});
