@@ -1,0 +1,79 @@
+import type { Node, NodeAPI, NodeStatus } from 'node-red';
+import type { BusClient } from '../../core/multicast-bus';
+import { problemOf } from '../../core/problem';
+import type { SocketState } from '../../core/reopening-socket';
+import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
+
+/** The text a status can hold: a message up to its " — " (the advice goes to the log). */
+function shortText(message: string): string {
+  const cut = message.indexOf(' — ');
+  return cut === -1 ? message : message.slice(0, cut);
+}
+
+/** The status an in/out node shows for its side of the bus: yellow while joining or waiting, green when ready, red on error. */
+function statusFor(busNode: MulticastBusNode, state: SocketState): NodeStatus {
+  const text = state.problem ? shortText(busNode.describe(state.problem)) : '';
+  switch (state.phase) {
+    case 'ready':
+      return { fill: 'green', shape: 'dot', text: busNode.bus?.label ?? '' };
+    case 'joining':
+      return { fill: 'yellow', shape: 'ring', text: busNode.describe({ code: 'joining' }) };
+    case 'waiting':
+      return { fill: 'yellow', shape: 'ring', text };
+    case 'error':
+      return { fill: 'red', shape: 'ring', text };
+  }
+}
+
+/** An in/out node's link to its bus, or undefined when the bus is missing or misconfigured (the status already says so). */
+export interface BusAttachment {
+  busNode: MulticastBusNode;
+  /** Turns any error from the bus into one whose message is in words, for done(err). */
+  explain(error: unknown): Error;
+}
+
+/**
+ * Connects an in/out node to its config node: registers it as a client, mirrors the bus state in the node's status,
+ * and deregisters on close, calling done only once the bus has let go of the node.
+ */
+export function attachToBus(
+  RED: NodeAPI,
+  node: Node,
+  busId: string,
+  client: Omit<BusClient, 'onState'>,
+): BusAttachment | undefined {
+  const busNode = RED.nodes.getNode(busId) as MulticastBusNode | null;
+  if (!busNode) {
+    // Each node type's own catalog holds this message, since the config node is not there to word it.
+    const message = RED._(`${node.type}.errors.no-bus`);
+    node.status({ fill: 'red', shape: 'ring', text: shortText(message) });
+    node.error(message);
+    return undefined;
+  }
+  const bus = busNode.bus;
+  if (!bus) {
+    node.status({ fill: 'red', shape: 'ring', text: shortText(busNode.describe(busNode.configProblems[0])) });
+    return undefined;
+  }
+  const side = client.onDatagram ? 'receive' : 'send';
+  const registered: BusClient = {
+    ...client,
+    onState(state) {
+      node.status(statusFor(busNode, state));
+      busNode.report(side, state);
+    },
+  };
+  bus.register(registered);
+  node.on('close', (_removed: boolean, done: () => void) => {
+    bus.deregister(registered).then(done, done);
+  });
+  return {
+    busNode,
+    explain(error) {
+      const carried = problemOf(error);
+      if (!carried) return error instanceof Error ? error : new Error(String(error));
+      const words = busNode.describe(carried.problem);
+      return new Error(carried.underlying ? `${words}: ${busNode.describe(carried.underlying)}` : words);
+    },
+  };
+}

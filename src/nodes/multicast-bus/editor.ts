@@ -1,0 +1,45 @@
+import { integerBetween, isMulticastGroup, validator } from '../../editor/field-validation';
+
+interface BusProperties {
+  name: string;
+  group: string;
+  port: number;
+  ttl: number;
+  iface: string;
+  loopback: boolean;
+  framing: string;
+}
+
+interface InterfaceChoice {
+  name: string;
+  addresses: { address: string; family: string }[];
+}
+
+RED.nodes.registerType<BusProperties>('multicast-bus', {
+  category: 'config',
+  defaults: {
+    name: { value: '' },
+    group: { value: '239.255.76.67', required: true, validate: validator('multicast-bus.validation.group', isMulticastGroup) },
+    port: { value: 7667, required: true, validate: validator('multicast-bus.validation.port', integerBetween(1, 65535)) },
+    ttl: { value: 1, required: true, validate: validator('multicast-bus.validation.ttl', integerBetween(0, 255)) },
+    iface: { value: '' },
+    loopback: { value: true },
+    framing: { value: 'raw' },
+  },
+  label: function () {
+    if (this.name) return this.name;
+    const where = String(this.group).includes(':') ? `[${this.group}]:${this.port}` : `${this.group}:${this.port}`;
+    return this.iface ? `${where} · ${this.iface}` : where;
+  },
+  oneditprepare: function () {
+    // Offer the host's interfaces while keeping the field free text: Node-RED may run on another machine than the browser.
+    const list = $('#multicast-bus-interfaces');
+    $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {
+      list.empty();
+      for (const choice of interfaces) {
+        const addresses = choice.addresses.map((a) => a.address).join(', ');
+        $('<option>').attr('value', choice.name).text(`${choice.name} (${addresses})`).appendTo(list);
+      }
+    });
+  },
+});

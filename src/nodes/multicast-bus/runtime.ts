@@ -1,0 +1,51 @@
+import type { NodeAPI, NodeDef } from 'node-red';
+import { parseBusSettings } from '../../core/bus-settings';
+import { listInterfaces } from '../../core/interface-resolver';
+import { MulticastBus } from '../../core/multicast-bus';
+import type { MulticastBusNode } from './multicast-bus-node';
+
+interface MulticastBusDef extends NodeDef {
+  group: string;
+  port: string | number;
+  ttl: string | number;
+  iface: string;
+  loopback: boolean;
+  framing: string;
+}
+
+export = function registerMulticastBus(RED: NodeAPI): void {
+  function MulticastBusConfig(this: MulticastBusNode, config: MulticastBusDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const lastReported: Record<'receive' | 'send', string> = { receive: '', send: '' };
+
+    node.describe = (problem) => RED._(`multicast-bus.problems.${problem.code}`, problem.params ?? {});
+    node.report = (side, state) => {
+      const key = state.problem ? JSON.stringify(state.problem) : '';
+      if (key === lastReported[side]) return;
+      lastReported[side] = key;
+      if (state.problem) node.warn(node.describe(state.problem));
+    };
+
+    const parsed = parseBusSettings(config);
+    if ('problems' in parsed) {
+      node.configProblems = parsed.problems;
+      node.error(parsed.problems.map(node.describe).join('; '));
+    } else {
+      node.configProblems = [];
+      node.bus = new MulticastBus(parsed.settings);
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const bus = node.bus;
+      if (!bus) return done();
+      bus.close().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('multicast-bus', MulticastBusConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+
+  RED.httpAdmin.get('/multicast-bus/interfaces', RED.auth.needsPermission('multicast-bus.read'), (_req, res) => {
+    res.json(listInterfaces());
+  });
+};

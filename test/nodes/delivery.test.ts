@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
+import { catchNode, collect, delay, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { addVethPair, requirePrivateNetwork } from '../support/private-network';
+
+describe('multicast-out to multicast-in on one host', function () {
+  beforeEach(function () {
+    requirePrivateNetwork(this);
+  });
+  afterEach(() => helper.unload());
+
+  async function loadPair(busFields: Record<string, unknown>, inFields: Record<string, unknown> = {}) {
+    const b = bus(busFields);
+    const out = sink();
+    const inNode = multicastIn(b.id, out.id, inFields);
+    const outNode = multicastOut(b.id);
+    await helper.load(ourNodes, [tab, b, inNode, outNode, out]);
+    const sender = helper.getNode(outNode.id);
+    await waitForStatus(helper.getNode(inNode.id), isReady);
+    await waitForStatus(sender, isReady);
+    return { sender, receiver: helper.getNode(out.id), inNode: helper.getNode(inNode.id) };
+  }
+
+  it('delivers a JSON object with the sender, topic and group', async () => {
+    const { sender, receiver } = await loadPair({ port: 17001 }, { topic: 'sensors/kitchen' });
+    const arrived = nextMessage(receiver);
+    sender.receive({ payload: { celsius: 21.5 } });
+    const msg = await arrived;
+    assert.deepEqual(msg.payload, { celsius: 21.5 });
+    assert.equal(msg.topic, 'sensors/kitchen');
+    assert.equal(msg.ip, '127.0.0.1');
+    assert.equal(typeof msg.port, 'number');
+    assert.notEqual(msg.port, 17001, 'the send socket has a port of its own');
+    assert.equal(msg.group, '239.255.76.67');
+  });
+
+  const datatypeCases: [string, unknown, unknown][] = [
+    ['auto', 'plain text', 'plain text'],
+    ['auto', Buffer.from([0xff, 0x00, 0x80]), Buffer.from([0xff, 0x00, 0x80])],
+    ['utf8', { a: 1 }, '{"a":1}'],
+    ['buffer', 'abc', Buffer.from('abc')],
+    ['json', [1, 2, 3], [1, 2, 3]],
+    ['base64', Buffer.from([0xde, 0xad, 0xbe, 0xef]), '3q2+7w=='],
+  ];
+  for (const [datatype, sent, expected] of datatypeCases) {
+    it(`gives datatype ${datatype} the payload ${JSON.stringify(expected)}`, async () => {
+      const { sender, receiver } = await loadPair({ port: 17002 }, { datatype });
+      const arrived = nextMessage(receiver);
+      sender.receive({ payload: sent });
+      assert.deepEqual((await arrived).payload, expected);
+    });
+  }
+
+  it('reports bytes that are not JSON to a Catch node when the datatype is json, with the raw bytes', async () => {
+    const b = bus({ port: 17003 });
+    const caught = sink('caught');
+    const outNode = multicastOut(b.id);
+    const inNode = multicastIn(b.id, 'nowhere', { datatype: 'json' });
+    const catcher = { id: 'catch1', type: 'catch', z: 'flow', scope: null, uncaught: false, wires: [[caught.id]] };
+    await helper.load([...ourNodes, catchNode], [tab, b, inNode, outNode, caught, catcher]);
+    await waitForStatus(helper.getNode(inNode.id), isReady);
+    await waitForStatus(helper.getNode(outNode.id), isReady);
+    const arrived = nextMessage(helper.getNode(caught.id));
+    helper.getNode(outNode.id).receive({ payload: 'not json' });
+    const msg = await arrived;
+    assert.equal(msg.error.message, 'multicast-in.errors.not-json');
+    assert.deepEqual(msg.payload, Buffer.from('not json'));
+  });
+
+  it('feeds every multicast-in on the bus from one socket', async () => {
+    const b = bus({ port: 17004 });
+    const sinks = [sink(), sink(), sink()];
+    const ins = sinks.map((s) => multicastIn(b.id, s.id));
+    const outNode = multicastOut(b.id);
+    await helper.load(ourNodes, [tab, b, outNode, ...ins, ...sinks]);
+    for (const n of ins) await waitForStatus(helper.getNode(n.id), isReady);
+    await waitForStatus(helper.getNode(outNode.id), isReady);
+    const arrivals = sinks.map((s) => nextMessage(helper.getNode(s.id)));
+    helper.getNode(outNode.id).receive({ payload: 'to all' });
+    for (const msg of await Promise.all(arrivals)) assert.equal(msg.payload, 'to all');
+  });
+
+  it('keeps two buses on one port with different groups apart', async () => {
+    const a = bus({ port: 17005, group: '239.1.1.1' });
+    const b = bus({ port: 17005, group: '239.1.1.2' });
+    const sinkA = sink('a');
+    const sinkB = sink('b');
+    const inA = multicastIn(a.id, sinkA.id);
+    const inB = multicastIn(b.id, sinkB.id);
+    const outA = multicastOut(a.id);
+    const outB = multicastOut(b.id);
+    await helper.load(ourNodes, [tab, a, b, inA, inB, outA, outB, sinkA, sinkB]);
+    for (const n of [inA, inB, outA, outB]) await waitForStatus(helper.getNode(n.id), isReady);
+    const seenA = collect(helper.getNode(sinkA.id));
+    const seenB = collect(helper.getNode(sinkB.id));
+    helper.getNode(outA.id).receive({ payload: 'for A' });
+    helper.getNode(outB.id).receive({ payload: 'for B' });
+    helper.getNode(outA.id).receive({ payload: 'for A again' });
+    await delay(300);
+    assert.deepEqual(seenA.map((m) => m.payload), ['for A', 'for A again']);
+    assert.deepEqual(seenB.map((m) => m.payload), ['for B']);
+  });
+
+  describe('loopback, on an interface that does not loop by itself', () => {
+    let removeVeth: () => void;
+    beforeEach(function () {
+      requirePrivateNetwork(this);
+      removeVeth = addVethPair('mcbloop0', '198.51.100.1/24');
+    });
+    afterEach(() => removeVeth?.());
+
+    it('off: flows on the sending host do not hear it', async () => {
+      const { sender, receiver } = await loadPair({ port: 17006, iface: 'mcbloop0', loopback: false });
+      const seen = collect(receiver);
+      sender.receive({ payload: 'unheard' });
+      await delay(300);
+      assert.deepEqual(seen, []);
+    });
+
+    it('on: flows on the sending host hear it', async () => {
+      const { sender, receiver } = await loadPair({ port: 17006, iface: 'mcbloop0', loopback: true });
+      const arrived = nextMessage(receiver);
+      sender.receive({ payload: 'heard' });
+      const msg = await arrived;
+      assert.equal(msg.payload, 'heard');
+      assert.equal(msg.ip, '198.51.100.1');
+    });
+  });
+
+  it('shows the group and port in a green status when ready', async () => {
+    const { sender, inNode } = await loadPair({ port: 17007 });
+    assert.deepEqual(await waitForStatus(inNode, isReady), { fill: 'green', shape: 'dot', text: '239.255.76.67:7667'.replace('7667', '17007') });
+    assert.equal((await waitForStatus(sender, isReady)).text, '239.255.76.67:17007');
+  });
+});

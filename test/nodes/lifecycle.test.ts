@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
+import { collect, delay, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { requirePrivateNetwork } from '../support/private-network';
+
+/** Open sockets of this process, counted from its file descriptors. */
+function openSockets(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe('bus lifecycle across deploys', function () {
+  beforeEach(function () {
+    requirePrivateNetwork(this);
+  });
+  afterEach(() => helper.unload());
+
+  it('leaks no socket over 200 redeploys, and still delivers after them', async function () {
+    this.timeout(120000);
+    const b = bus({ port: 17401 });
+    const received = sink();
+    const inNode = multicastIn(b.id, received.id);
+    const outNode = multicastOut(b.id);
+    const flowWith = (name: string) => [tab, { ...b, name }, inNode, outNode, received];
+
+    await helper.load(ourNodes, flowWith('start'));
+    await waitForStatus(helper.getNode(inNode.id), isReady);
+    await waitForStatus(helper.getNode(outNode.id), isReady);
+    const before = openSockets();
+    assert.ok(before >= 2, `the bus holds its two sockets (saw ${before})`);
+
+    for (let i = 0; i < 200; i++) {
+      // A changed config node restarts every node that uses it; every tenth deploy is a full one.
+      await helper.setFlows(flowWith(`deploy ${i}`), i % 10 === 0 ? 'full' : 'nodes');
+    }
+    await waitForStatus(helper.getNode(inNode.id), isReady);
+    await waitForStatus(helper.getNode(outNode.id), isReady);
+    await delay(100);
+    assert.equal(openSockets(), before);
+
+    const arrived = nextMessage(helper.getNode(received.id));
+    helper.getNode(outNode.id).receive({ payload: 'after 200 deploys' });
+    assert.equal((await arrived).payload, 'after 200 deploys');
+  });
+
+  it('redeploying one modified node leaves the other nodes on the bus running and receiving', async () => {
+    const b = bus({ port: 17402 });
+    const sinkA = sink('a');
+    const sinkB = sink('b');
+    const inA = multicastIn(b.id, sinkA.id, { name: 'A' });
+    const inB = multicastIn(b.id, sinkB.id, { name: 'B' });
+    const outNode = multicastOut(b.id);
+    await helper.load(ourNodes, [tab, b, inA, inB, outNode, sinkA, sinkB]);
+    for (const n of [inA, inB, outNode]) await waitForStatus(helper.getNode(n.id), isReady);
+    const untouched = helper.getNode(inB.id);
+    const seenB = collect(helper.getNode(sinkB.id));
+
+    await helper.setFlows([tab, b, { ...inA, name: 'A, renamed' }, inB, outNode, sinkA, sinkB], 'nodes');
+    assert.equal(helper.getNode(inB.id), untouched, 'the unmodified node was not restarted');
+    await waitForStatus(helper.getNode(inA.id), isReady);
+
+    const arrivedA = nextMessage(helper.getNode(sinkA.id));
+    helper.getNode(outNode.id).receive({ payload: 'after partial deploy' });
+    assert.equal((await arrivedA).payload, 'after partial deploy');
+    await delay(100);
+    assert.deepEqual(seenB.map((m) => m.payload), ['after partial deploy']);
+  });
+
+  it('closes at once while still waiting for an interface', async () => {
+    const b = bus({ port: 17403, iface: 'mcbnever0' });
+    const inNode = multicastIn(b.id, 'nowhere');
+    const outNode = multicastOut(b.id);
+    await helper.load(ourNodes, [tab, b, inNode, outNode]);
+    await waitForStatus(helper.getNode(inNode.id), (s) => s.text === 'multicast-bus.problems.iface-missing');
+    const started = Date.now();
+    await helper.setFlows([tab], 'full');
+    assert.ok(Date.now() - started < 1000, 'close called done promptly');
+    assert.equal(helper.getNode(inNode.id), null);
+  });
+
+  it('lists the host interfaces with their addresses at GET multicast-bus/interfaces', async () => {
+    await helper.load(ourNodes, [tab, bus()]);
+    const response = await helper.request().get('/multicast-bus/interfaces').expect(200);
+    const lo = response.body.find((choice: { name: string }) => choice.name === 'lo');
+    assert.deepEqual(lo.addresses.find((a: { family: string }) => a.family === 'IPv4'), { address: '127.0.0.1', family: 'IPv4' });
+  });
+});
