@@ -6,10 +6,12 @@ import { ip, requirePrivateNetwork } from '../support/private-network';
 
 describe('IPv6 groups on a link', function () {
   const link = 'mcb6a';
+  let linkAdded = false;
 
   beforeEach(function () {
     requirePrivateNetwork(this);
     ip('link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`);
+    linkAdded = true;
     // No duplicate address detection: the addresses are usable at once instead of tentative for a second or two.
     writeFileSync(`/proc/sys/net/ipv6/conf/${link}/accept_dad`, '0');
     ip('-6', 'addr', 'add', '2001:db8::6/64', 'dev', link, 'nodad');
@@ -18,7 +20,8 @@ describe('IPv6 groups on a link', function () {
   });
   afterEach(async () => {
     await helper.unload();
-    ip('link', 'del', link);
+    if (linkAdded) ip('link', 'del', link);
+    linkAdded = false;
   });
 
   async function roundTrip(group: string, port: number) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { bus, multicastOut, tab } from '../support/flows';
 import { helper, isReady, ourNodes, waitForStatus } from '../support/node-red';
-import { firstIpv4Ttl, haveTcpdump, startCapture } from '../support/packet-capture';
+import { firstIpv4Ttl, requireCapture, startCapture } from '../support/packet-capture';
 import { addVethPair, requirePrivateNetwork } from '../support/private-network';
 
 /** A plain dgram socket joined to a group on lo: what any other program on the bus would hear. */
@@ -61,7 +61,7 @@ describe('what multicast-out puts on the wire', function () {
 
   for (const ttl of [0, 1, 7]) {
     it(`sends with the bus TTL (${ttl}) in the IP header`, async function () {
-      if (!haveTcpdump) this.skip();
+      requireCapture(this);
       const capture = await startCapture('lo', 'udp and dst port 17202');
       const sender = await loadSender({ port: 17202, ttl });
       sender.receive({ payload: 'ttl probe' });
@@ -76,7 +76,7 @@ describe('what multicast-out puts on the wire', function () {
     afterEach(() => removeVeth?.());
 
     it('leaves through that interface and no other', async function () {
-      if (!haveTcpdump) this.skip();
+      requireCapture(this);
       removeVeth = addVethPair('mcbwire0', '198.51.100.30/24');
       const onLo = await startCapture('lo', 'udp and dst port 17203', 1, 800);
       const onVeth = await startCapture('mcbwire0', 'udp and dst port 17203');

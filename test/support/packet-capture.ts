@@ -1,7 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { namespaceMode, skipWithReason } from './private-network';
 
-/** True when tcpdump is installed (.ci/run installs it). */
-export const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
+const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Skips the test unless tcpdump is installed and can run here (as root: in a user namespace it cannot drop privileges). */
+export function requireCapture(context: Mocha.Context): void {
+  if (!haveTcpdump) skipWithReason(context, 'needs tcpdump to see the wire (.ci/run installs it)');
+  if (namespaceMode !== 'root') skipWithReason(context, 'needs root to capture packets with tcpdump (CI runs as root)');
+}
 
 /**
  * Starts tcpdump on an interface and resolves once it is listening; `packets` then resolves with the verbose text of

@@ -6,7 +6,8 @@ export const namespaceMode = process.env.MULTICAST_BUS_TEST_NETNS ?? 'none';
 
 const announced = new Set<string>();
 
-function skipWithReason(context: Mocha.Context, reason: string): void {
+/** Skips the test, printing the reason once per run so a skip is never silent. */
+export function skipWithReason(context: Mocha.Context, reason: string): void {
   if (!announced.has(reason)) {
     announced.add(reason);
     console.log(`      skipped: ${reason}`);
