@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+
+const nodesDir = join(__dirname, '..', '..', 'nodes');
+
+/** Runs a built .html's editor script against a stand-in RED and returns what it registered. */
+function editorDefinition(type: string): any {
+  const html = readFileSync(join(nodesDir, `${type}.html`), 'utf8');
+  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
+  assert.match(script, new RegExp(`RED\\.nodes\\.registerType\\("${type}", \\{`), 'a literal registerType the flow library can read');
+  const registered: Record<string, any> = {};
+  const RED = { nodes: { registerType: (name: string, def: unknown) => (registered[name] = def) }, _: (key: string) => `«${key}»` };
+  runInNewContext(script, { RED });
+  assert.ok(registered[type], `${type} registered`);
+  return registered[type];
+}
+
+describe('editor definitions as built into nodes/*.html', () => {
+  it('multicast-bus is a config node whose fields explain what is wrong', () => {
+    const def = editorDefinition('multicast-bus');
+    assert.equal(def.category, 'config');
+    const { group, port, ttl } = def.defaults;
+    assert.equal(group.validate('239.255.76.67'), true);
+    assert.equal(group.validate('ff15::1234'), true);
+    assert.equal(group.validate('192.168.1.10'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.group»');
+    assert.equal(port.validate('7667'), true);
+    assert.equal(port.validate('70000'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.port»');
+    assert.equal(ttl.validate('0'), true);
+    assert.equal(ttl.validate('256'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.ttl»');
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])),
+      { name: '', group: '239.255.76.67', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'raw' },
+    );
+  });
+
+  it('labels a bus as group:port · interface, IPv6 groups in brackets', () => {
+    const { label } = editorDefinition('multicast-bus');
+    assert.equal(label.call({ group: '239.255.76.67', port: 7667, iface: 'eth0' }), '239.255.76.67:7667 · eth0');
+    assert.equal(label.call({ group: 'ff15::1', port: 7667, iface: '' }), '[ff15::1]:7667');
+    assert.equal(label.call({ name: 'sensors', group: 'ff15::1', port: 7667 }), 'sensors');
+  });
+
+  it('multicast-in and multicast-out sit in the network category and show their topic', () => {
+    for (const type of ['multicast-in', 'multicast-out']) {
+      const def = editorDefinition(type);
+      assert.equal(def.category, 'network');
+      assert.equal(def.defaults.bus.type, 'multicast-bus');
+      assert.equal(def.label.call({ topic: 'sensors/+/temp' }), 'sensors/+/temp');
+      assert.equal(def.icon, 'multicast.svg');
+    }
+  });
+
+  it('every dialog field has a label in the message catalog', () => {
+    for (const type of ['multicast-bus', 'multicast-in', 'multicast-out']) {
+      const html = readFileSync(join(nodesDir, `${type}.html`), 'utf8');
+      const catalog = JSON.parse(readFileSync(join(nodesDir, 'locales', 'en-US', `${type}.json`), 'utf8'));
+      for (const [, key] of html.matchAll(/data-i18n="(?:\[placeholder\])?([^"]+)"/g)) {
+        if (key.startsWith('node-red:')) continue;
+        const text = key.split('.').reduce((at: any, part) => at?.[part], catalog);
+        assert.equal(typeof text, 'string', `${type}: ${key}`);
+      }
+    }
+  });
+});
