@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
-import { type AddressFamily, multicastFamily, needsZone } from './multicast-address';
+import { type AddressFamily, MAX_DATAGRAM_PAYLOAD, multicastFamily, needsZone } from './multicast-address';
 import type { Problem } from './problem';
 
-export type Framing = 'raw';
-export const FRAMINGS: readonly Framing[] = ['raw'];
+export type FramingName = 'lcm' | 'raw';
+export const FRAMINGS: readonly FramingName[] = ['lcm', 'raw'];
 
 /** A bus configuration that has been checked: every field is present and in range. */
 export interface BusSettings {
@@ -14,7 +14,13 @@ export interface BusSettings {
   /** '' for the OS default, else an interface name or one of its addresses. */
   iface: string;
   loopback: boolean;
-  framing: Framing;
+  framing: FramingName;
+  /** Largest datagram the sender makes (LCM framing), header included. */
+  maxDatagram: number;
+  /** Largest message sent or accepted (LCM framing). */
+  maxMessage: number;
+  /** Receive buffer to ask the kernel for, in bytes; 0 keeps the OS default. */
+  rcvbuf: number;
 }
 
 /** What a user wrote in the config node; values come from the editor as strings or numbers. */
@@ -25,6 +31,9 @@ export interface BusSettingsInput {
   iface?: unknown;
   loopback?: unknown;
   framing?: unknown;
+  maxDatagram?: unknown;
+  maxMessage?: unknown;
+  rcvbuf?: unknown;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -33,8 +42,15 @@ export const DEFAULT_SETTINGS = {
   ttl: 1,
   iface: '',
   loopback: true,
-  framing: 'raw',
+  framing: 'lcm',
+  // LCM's own choice: fits a 1500-byte MTU with room for tunnel headers, so IP never fragments.
+  maxDatagram: 1400,
+  maxMessage: 16 * 1024 * 1024,
+  rcvbuf: 8 * 1024 * 1024,
 } as const;
+
+const MIN_DATAGRAM = 128;
+const MAX_MESSAGE_LIMIT = 1024 * 1024 * 1024;
 
 function integerIn(value: unknown, low: number, high: number): number | undefined {
   const text = String(value).trim();
@@ -74,8 +90,21 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
     problems.push({ code: 'bad-framing', params: { framing, choices: FRAMINGS.join(', ') } });
   }
 
+  const maxDatagramText = textOrDefault(input.maxDatagram, String(DEFAULT_SETTINGS.maxDatagram));
+  const maxDatagram = integerIn(maxDatagramText, MIN_DATAGRAM, family ? MAX_DATAGRAM_PAYLOAD[family] : MAX_DATAGRAM_PAYLOAD.IPv4);
+  if (maxDatagram === undefined) {
+    problems.push({ code: 'bad-max-datagram', params: { value: maxDatagramText, low: MIN_DATAGRAM, high: MAX_DATAGRAM_PAYLOAD[family ?? 'IPv4'] } });
+  }
+  const maxMessageText = textOrDefault(input.maxMessage, String(DEFAULT_SETTINGS.maxMessage));
+  const maxMessage = integerIn(maxMessageText, 1, MAX_MESSAGE_LIMIT);
+  if (maxMessage === undefined) problems.push({ code: 'bad-max-message', params: { value: maxMessageText, high: MAX_MESSAGE_LIMIT } });
+  const rcvbufText = textOrDefault(input.rcvbuf, String(DEFAULT_SETTINGS.rcvbuf));
+  const rcvbuf = integerIn(rcvbufText, 0, MAX_MESSAGE_LIMIT);
+  if (rcvbuf === undefined) problems.push({ code: 'bad-rcvbuf', params: { value: rcvbufText, high: MAX_MESSAGE_LIMIT } });
+
   const loopback = input.loopback === undefined ? DEFAULT_SETTINGS.loopback : input.loopback === true || input.loopback === 'true';
 
   if (problems.length > 0 || !family || port === undefined || ttl === undefined) return { problems };
-  return { settings: { group, family, port, ttl, iface, loopback, framing: framing as Framing } };
+  if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined) return { problems };
+  return { settings: { group, family, port, ttl, iface, loopback, framing: framing as FramingName, maxDatagram, maxMessage, rcvbuf } };
 }

@@ -1,25 +1,20 @@
 import type { RemoteInfo } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import type { BusSettings } from './bus-settings';
+import type { BusMessage, Framing } from './framing';
 import { resolveInterface, type InterfaceTable } from './interface-resolver';
-import { MAX_DATAGRAM_PAYLOAD } from './multicast-address';
+import { LcmFraming, type LcmFramingOptions } from './lcm-framing';
 import { BusError } from './problem';
+import { RawFraming } from './raw-framing';
 import { openReceiveSocket } from './receive-socket';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
 import { openSendSocket } from './send-socket';
 import { socketProblem } from './socket-problem';
 
-/** One datagram as heard on the bus, with its sender. */
-export interface Datagram {
-  payload: Buffer;
-  address: string;
-  port: number;
-}
-
-/** A node using the bus. Receivers have `onDatagram`; senders do not, and never cause a join. */
+/** A node using the bus. Receivers have `onMessage`; senders do not, and never cause a join. */
 export interface BusClient {
   onState(state: SocketState): void;
-  onDatagram?(datagram: Datagram): void;
+  onMessage?(message: BusMessage): void;
 }
 
 export interface BusOptions {
@@ -27,20 +22,46 @@ export interface BusOptions {
   retryMs?: number;
   /** Where interfaces are looked up; replaced in tests. */
   networkInterfaces?: () => InterfaceTable;
+  /** Reassembly caps for LCM framing; replaced in tests. */
+  reassembly?: LcmFramingOptions['reassembly'];
 }
+
+/** Counters of one bus, as the stats route returns them. */
+export interface BusStats {
+  group: string;
+  port: number;
+  framing: string;
+  datagrams: number;
+  bytes: number;
+  messages: number;
+  sent: number;
+  receiveBuffer: number | null;
+  [framingCounter: string]: unknown;
+}
+
+// Datagrams sent before waiting for the socket to catch up: lets receivers (and this process) read between bursts.
+const SEND_WINDOW = 32;
 
 /**
  * A multicast group and port shared by any number of clients: one receive socket (joined only while a receiver
- * is registered) and one send socket (open only while a sender is registered), each reference counted.
+ * is registered) and one send socket (open only while a sender is registered), each reference counted, with the
+ * framing that turns messages into datagrams and back.
  */
 export class MulticastBus {
   private readonly receiver: ReopeningSocket<BusClient>;
   private readonly sender: ReopeningSocket<BusClient>;
   private readonly interfaces: () => InterfaceTable;
+  private readonly framing: Framing;
+  private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0 };
+  private housekeeping: NodeJS.Timeout | undefined;
 
   constructor(readonly settings: BusSettings, options: BusOptions = {}) {
     const retryMs = options.retryMs ?? 3000;
     this.interfaces = options.networkInterfaces ?? networkInterfaces;
+    this.framing =
+      settings.framing === 'lcm'
+        ? new LcmFraming({ maxDatagram: settings.maxDatagram, maxMessage: settings.maxMessage, reassembly: options.reassembly })
+        : new RawFraming(settings.family);
     const announce = (users: Iterable<BusClient>, state: SocketState) => {
       for (const user of users) user.onState(state);
     };
@@ -66,47 +87,89 @@ export class MulticastBus {
 
   /** Adds a client; the first receiver joins the group, the first sender opens the send socket. */
   register(client: BusClient): void {
-    (client.onDatagram ? this.receiver : this.sender).add(client);
+    (client.onMessage ? this.receiver : this.sender).add(client);
   }
 
   /** Removes a client; the last one of its side closes that side's socket before the promise settles. */
   deregister(client: BusClient): Promise<void> {
-    return (client.onDatagram ? this.receiver : this.sender).remove(client);
+    return (client.onMessage ? this.receiver : this.sender).remove(client);
   }
 
   /** Closes both sockets and forgets every client. */
   async close(): Promise<void> {
+    this.stopHousekeeping();
     await Promise.all([this.receiver.stop(), this.sender.stop()]);
   }
 
-  /** Sends one datagram to the group; rejects with a BusError that says why when it cannot. */
-  send(payload: Buffer): Promise<void> {
-    const limit = MAX_DATAGRAM_PAYLOAD[this.settings.family];
-    if (payload.length > limit) {
-      return Promise.reject(new BusError({ code: 'too-large', params: { size: payload.length, limit, family: this.settings.family } }));
-    }
-    const socket = this.sender.openSocket;
-    if (!socket) {
-      const state = this.sender.state;
-      return Promise.reject(new BusError({ code: 'not-ready', params: { bus: this.label } }, state.problem));
-    }
-    return new Promise((resolve, reject) => {
-      socket.send(payload, this.settings.port, this.settings.group, (error) => {
-        if (error) reject(new BusError(socketProblem(error, 'send', { group: this.settings.group, port: this.settings.port, size: payload.length })));
-        else resolve();
-      });
-    });
+  /** Every counter of the bus and its framing, as plain JSON. */
+  stats(): BusStats {
+    const socket = this.receiver.openSocket;
+    return {
+      group: this.settings.group,
+      port: this.settings.port,
+      framing: this.settings.framing,
+      ...this.counts,
+      receiveBuffer: socket ? socket.getRecvBufferSize() : null,
+      ...this.framing.stats(),
+    };
   }
 
-  private deliver(payload: Buffer, sender: RemoteInfo): void {
-    const datagram: Datagram = { payload, address: sender.address, port: sender.port };
-    for (const client of this.receiver.currentUsers) client.onDatagram?.(datagram);
+  /** Messages received so far, and lost over all senders: what the status text shows. */
+  summary(): { messages: number; lost: number } {
+    return { messages: this.counts.messages, lost: this.framing.lost() };
+  }
+
+  /** Sends one message to the group as one or more datagrams; rejects with a BusError that says why when it cannot. */
+  async publish(topic: string, payload: Buffer): Promise<void> {
+    const datagrams = this.framing.encode(topic, payload);
+    const socket = this.sender.openSocket;
+    if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);
+    const { port, group } = this.settings;
+    let failure: Error | null = null;
+    const sendOne = ([header, data]: (typeof datagrams)[number]) =>
+      new Promise<void>((resolve) => {
+        const parts = header.length === 0 ? data : [header, data];
+        socket.send(parts, port, group, (error) => {
+          if (error && !failure) failure = error;
+          resolve();
+        });
+      });
+    for (let start = 0; start < datagrams.length && !failure; start += SEND_WINDOW) {
+      await Promise.all(datagrams.slice(start, start + SEND_WINDOW).map(sendOne));
+    }
+    if (failure) throw new BusError(socketProblem(failure, 'send', { group, port, size: payload.length }));
+    this.counts.sent++;
+  }
+
+  private deliver(bytes: Buffer, sender: RemoteInfo): void {
+    this.counts.datagrams++;
+    this.counts.bytes += bytes.length;
+    const message = this.framing.decode(bytes, sender);
+    if (!message) return;
+    this.counts.messages++;
+    for (const client of this.receiver.currentUsers) client.onMessage?.(message);
+  }
+
+  private startHousekeeping(): void {
+    if (this.housekeeping) return;
+    this.housekeeping = setInterval(() => this.framing.tick(), 1000);
+    this.housekeeping.unref();
+  }
+
+  private stopHousekeeping(): void {
+    clearInterval(this.housekeeping);
+    this.housekeeping = undefined;
   }
 
   private async openReceiver(): Promise<OpenAttempt> {
     const where = resolveInterface(this.settings.iface, this.settings.family, this.interfaces());
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
-    return openReceiveSocket(this.settings, where.resolved, (payload, sender) => this.deliver(payload, sender));
+    const attempt = await openReceiveSocket(this.settings, where.resolved, (bytes, sender) => this.deliver(bytes, sender));
+    if ('socket' in attempt) {
+      this.startHousekeeping();
+      attempt.socket.once('close', () => this.stopHousekeeping());
+    }
+    return attempt;
   }
 
   private async openSender(): Promise<OpenAttempt> {

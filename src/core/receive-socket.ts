@@ -5,6 +5,7 @@ import type { ResolvedInterface } from './interface-resolver';
 import { bindSocket } from './bound-socket';
 import { closeSocket, type OpenAttempt } from './reopening-socket';
 import { socketProblem } from './socket-problem';
+import type { Problem } from './problem';
 
 /**
  * The address to bind to. On Linux, binding to the group itself keeps two buses on one port with different
@@ -35,6 +36,19 @@ export async function openReceiveSocket(
     await closeSocket(socket);
     return { problem: socketProblem(error, 'join', where), phase: 'error' };
   }
+  let note: Problem | undefined;
+  if (settings.rcvbuf > 0) {
+    // Linux caps the request at net.core.rmem_max and reports back double what it granted.
+    try {
+      socket.setRecvBufferSize(settings.rcvbuf);
+    } catch {
+      // Refused outright: what getRecvBufferSize reports below tells the user the same story.
+    }
+    const granted = socket.getRecvBufferSize();
+    if (granted < settings.rcvbuf) {
+      note = { code: 'rcvbuf-small', params: { requested: settings.rcvbuf, granted, sysctl: `sysctl -w net.core.rmem_max=${settings.rcvbuf}` } };
+    }
+  }
   socket.on('message', onMessage);
-  return { socket };
+  return { socket, note };
 }

@@ -3,14 +3,14 @@ import type { Problem } from './problem';
 
 export type SocketPhase = 'joining' | 'waiting' | 'ready' | 'error';
 
-/** What one side of the bus is doing; `problem` says why it is waiting or failed. */
+/** What one side of the bus is doing; `problem` says why it is waiting or failed, or warns about a ready socket. */
 export interface SocketState {
   phase: SocketPhase;
   problem?: Problem;
 }
 
-/** One attempt to open: a socket, or a problem to show while waiting for the next attempt. */
-export type OpenAttempt = { socket: Socket } | { problem: Problem; phase: 'waiting' | 'error' };
+/** One attempt to open: a socket (with a warning worth logging once), or a problem to show until the next attempt. */
+export type OpenAttempt = { socket: Socket; note?: Problem } | { problem: Problem; phase: 'waiting' | 'error' };
 
 /**
  * A socket shared by reference count: opened when the first user arrives, closed when the last leaves,
@@ -84,7 +84,7 @@ export class ReopeningSocket<User> {
         if ('socket' in result) {
           this.socket = result.socket;
           result.socket.on('error', (error) => this.failed(generation, { code: 'socket-other', params: { step: 'use', detail: error.message } }));
-          this.setState({ phase: 'ready' });
+          this.setState(result.note ? { phase: 'ready', problem: result.note } : { phase: 'ready' });
         } else {
           this.setState({ phase: result.phase, problem: result.problem });
           this.retryLater(generation);

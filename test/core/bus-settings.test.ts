@@ -9,13 +9,26 @@ function problemCodes(input: Parameters<typeof parseBusSettings>[0]): string[] {
 describe('bus settings', () => {
   it('fills every field from the defaults when the config is empty', () => {
     assert.deepEqual(parseBusSettings({}), {
-      settings: { group: '239.255.76.67', family: 'IPv4', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'raw' },
+      settings: {
+        group: '239.255.76.67',
+        family: 'IPv4',
+        port: 7667,
+        ttl: 1,
+        iface: '',
+        loopback: true,
+        framing: 'lcm',
+        maxDatagram: 1400,
+        maxMessage: 16 * 1024 * 1024,
+        rcvbuf: 8 * 1024 * 1024,
+      },
     });
   });
 
   it('takes the string values the editor stores, trimmed', () => {
-    const result = parseBusSettings({ group: ' ff15::1234 ', port: '5000', ttl: '0', iface: 'veth0', loopback: false, framing: 'raw' });
-    assert.deepEqual(result, { settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw' } });
+    const result = parseBusSettings({ group: ' ff15::1234 ', port: '5000', ttl: '0', iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: '65527', maxMessage: '1000', rcvbuf: '0' });
+    assert.deepEqual(result, {
+      settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: 65527, maxMessage: 1000, rcvbuf: 0 },
+    });
   });
 
   it('rejects groups that are not multicast, naming the group', () => {
@@ -39,6 +52,15 @@ describe('bus settings', () => {
       'bad-ttl',
       'bad-framing',
     ]);
+  });
+
+  it('keeps the datagram size within what one datagram of the family can carry', () => {
+    assert.deepEqual(problemCodes({ maxDatagram: '65508' }), ['bad-max-datagram']);
+    assert.deepEqual(problemCodes({ maxDatagram: '65507' }), []);
+    assert.deepEqual(problemCodes({ group: 'ff15::1', maxDatagram: '65527' }), []);
+    assert.deepEqual(problemCodes({ maxDatagram: '100' }), ['bad-max-datagram']);
+    assert.deepEqual(problemCodes({ maxMessage: '0' }), ['bad-max-message']);
+    assert.deepEqual(problemCodes({ rcvbuf: '-1' }), ['bad-rcvbuf']);
   });
 
   it('rejects interface text that can be neither a name nor an address', () => {

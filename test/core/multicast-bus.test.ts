@@ -34,13 +34,13 @@ describe('multicast bus (no sockets needed)', () => {
 
   it('refuses to send before the send side is open, saying why', async () => {
     const bus = new MulticastBus(settings({ iface: 'eth9' }), { retryMs: 1000, networkInterfaces: () => ({}) });
-    await assert.rejects(bus.send(Buffer.from('x')), (e: any) => e.problem.code === 'not-ready');
+    await assert.rejects(bus.publish('T', Buffer.from('x')), (e: any) => e.problem.code === 'not-ready');
     await bus.close();
   });
 
-  it('refuses a datagram over the IPv4 limit before touching a socket', async () => {
-    const bus = new MulticastBus(settings({}));
-    await assert.rejects(bus.send(Buffer.alloc(65_508)), (e: any) => e.problem.code === 'too-large' && e.problem.params.limit === 65_507);
+  it('refuses a raw datagram over the IPv4 limit before touching a socket', async () => {
+    const bus = new MulticastBus(settings({ framing: 'raw' }));
+    await assert.rejects(bus.publish('', Buffer.alloc(65_508)), (e: any) => e.problem.code === 'too-large' && e.problem.params.limit === 65_507);
   });
 
   it('labels IPv6 groups in brackets', () => {

@@ -4,6 +4,8 @@ import { problemOf } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
 import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
 
+const TRAFFIC_REFRESH_MS = 2000;
+
 /** The text a status can hold: a message up to its " — " (the advice goes to the log). */
 function shortText(message: string): string {
   const cut = message.indexOf(' — ');
@@ -55,16 +57,38 @@ export function attachToBus(
     node.status({ fill: 'red', shape: 'ring', text: shortText(busNode.describe(busNode.configProblems[0])) });
     return undefined;
   }
-  const side = client.onDatagram ? 'receive' : 'send';
+  const side = client.onMessage ? 'receive' : 'send';
+  // While a receiver is ready its status also shows the message rate and the losses, refreshed every few seconds.
+  let traffic: NodeJS.Timeout | undefined;
+  let shown = '';
+  const showTraffic = (() => {
+    let last = bus.summary();
+    let lastAt = Date.now();
+    return () => {
+      const now = bus.summary();
+      const rate = ((now.messages - last.messages) * 1000) / Math.max(1, Date.now() - lastAt);
+      last = now;
+      lastAt = Date.now();
+      const text = `${bus.label} · ${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s${now.lost > 0 ? ` · lost ${now.lost}` : ''}`;
+      if (text !== shown) node.status({ fill: 'green', shape: 'dot', text: (shown = text) });
+    };
+  })();
   const registered: BusClient = {
     ...client,
     onState(state) {
+      clearInterval(traffic);
+      shown = '';
       node.status(statusFor(busNode, state));
       busNode.report(side, state);
+      if (side === 'receive' && state.phase === 'ready') {
+        traffic = setInterval(showTraffic, TRAFFIC_REFRESH_MS);
+        traffic.unref();
+      }
     },
   };
   bus.register(registered);
   node.on('close', (_removed: boolean, done: () => void) => {
+    clearInterval(traffic);
     bus.deregister(registered).then(done, done);
   });
   return {

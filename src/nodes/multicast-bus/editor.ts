@@ -8,6 +8,9 @@ interface BusProperties {
   iface: string;
   loopback: boolean;
   framing: string;
+  maxDatagram: number;
+  maxMessage: number;
+  rcvbuf: number;
 }
 
 interface InterfaceChoice {
@@ -24,7 +27,10 @@ RED.nodes.registerType<BusProperties>('multicast-bus', {
     ttl: { value: 1, required: true, validate: validator('multicast-bus.validation.ttl', integerBetween(0, 255)) },
     iface: { value: '' },
     loopback: { value: true },
-    framing: { value: 'raw' },
+    framing: { value: 'lcm' },
+    maxDatagram: { value: 1400, validate: validator('multicast-bus.validation.maxDatagram', integerBetween(128, 65527)) },
+    maxMessage: { value: 16777216, validate: validator('multicast-bus.validation.maxMessage', integerBetween(1, 1073741824)) },
+    rcvbuf: { value: 8388608, validate: validator('multicast-bus.validation.rcvbuf', integerBetween(0, 1073741824)) },
   },
   label: function () {
     if (this.name) return this.name;
@@ -32,6 +38,12 @@ RED.nodes.registerType<BusProperties>('multicast-bus', {
     return this.iface ? `${where} · ${this.iface}` : where;
   },
   oneditprepare: function () {
+    // Datagram size and message limit only mean something with LCM framing.
+    $('#node-config-input-framing')
+      .on('change', function () {
+        $('.multicast-bus-lcm-only').toggle($(this).val() === 'lcm');
+      })
+      .trigger('change');
     // Offer the host's interfaces while keeping the field free text: Node-RED may run on another machine than the browser.
     const list = $('#multicast-bus-interfaces');
     $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {

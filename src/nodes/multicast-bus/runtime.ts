@@ -11,6 +11,9 @@ interface MulticastBusDef extends NodeDef {
   iface: string;
   loopback: boolean;
   framing: string;
+  maxDatagram: string | number;
+  maxMessage: string | number;
+  rcvbuf: string | number;
 }
 
 export = function registerMulticastBus(RED: NodeAPI): void {
@@ -47,5 +50,18 @@ export = function registerMulticastBus(RED: NodeAPI): void {
 
   RED.httpAdmin.get('/multicast-bus/interfaces', RED.auth.needsPermission('multicast-bus.read'), (_req, res) => {
     res.json(listInterfaces());
+  });
+
+  RED.httpAdmin.get('/multicast-bus/:id/stats', RED.auth.needsPermission('multicast-bus.read'), (req, res) => {
+    const node = RED.nodes.getNode(String(req.params.id)) as MulticastBusNode | null;
+    if (!node || node.type !== 'multicast-bus') {
+      res.status(404).json({ error: `no deployed multicast-bus with id ${req.params.id}` });
+      return;
+    }
+    if (!node.bus) {
+      res.status(409).json({ error: node.configProblems.map(node.describe).join('; ') });
+      return;
+    }
+    res.json(node.bus.stats());
   });
 };

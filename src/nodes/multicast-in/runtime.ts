@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-decoding';
+import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
 import { attachToBus } from '../bus-client/attach-to-bus';
 
 interface MulticastInDef extends NodeDef {
@@ -13,23 +14,36 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const datatype: Datatype = (DATATYPES as readonly string[]).includes(config.datatype) ? (config.datatype as Datatype) : 'auto';
-    const topic = config.topic ?? '';
+    // With raw framing the topic is what to set on msg.topic; with LCM framing it filters channels.
+    const topic = (config.topic ?? '').trim();
+    const filterProblem = topicFilterProblem(topic);
+    if (filterProblem) {
+      const message = RED._(`multicast-in.errors.filter-${filterProblem}`, { topic });
+      node.status({ fill: 'red', shape: 'ring', text: message.split(' — ')[0] });
+      node.error(message);
+      return;
+    }
+    const matches = topicFilter(topic);
 
     const attachment = attachToBus(RED, node, config.bus, {
-      onDatagram(datagram) {
+      onMessage(message) {
+        if (message.topic !== undefined && !matches(message.topic)) return;
         const msg: NodeMessage & Record<string, unknown> = {
-          topic,
+          topic: message.topic ?? topic,
           payload: undefined,
-          ip: datagram.address,
-          port: datagram.port,
+          ip: message.address,
+          port: message.port,
           group: attachment?.busNode.bus?.settings.group,
         };
+        if (message.seq !== undefined) {
+          msg.multicast = { sender: `${message.address}:${message.port}`, seq: message.seq, lost: message.lostBefore ?? 0 };
+        }
         try {
-          msg.payload = decodePayload(datagram.payload, datatype);
+          msg.payload = decodePayload(message.payload, datatype);
         } catch (error) {
           // Only the json datatype throws; the raw bytes go with the error so a Catch node can still use them.
-          msg.payload = datagram.payload;
-          node.error(RED._('multicast-in.errors.not-json', { ip: datagram.address, port: datagram.port, detail: (error as Error).message }), msg);
+          msg.payload = message.payload;
+          node.error(RED._('multicast-in.errors.not-json', { ip: message.address, port: message.port, detail: (error as Error).message }), msg);
           return;
         }
         node.send(msg);

@@ -26,7 +26,9 @@ export = function registerMulticastOut(RED: NodeAPI): void {
         done(attachment.explain(error));
         return;
       }
-      bus.send(bytes).then(
+      // The node's own topic wins; otherwise msg.topic. Raw framing carries no topic, LCM framing requires one.
+      const topic = config.topic || (typeof msg.topic === 'string' ? msg.topic : '');
+      bus.publish(topic, bytes).then(
         () => done(),
         (error: unknown) => done(attachment.explain(error)),
       );

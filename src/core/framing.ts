@@ -1,0 +1,29 @@
+import type { RemoteInfo } from 'node:dgram';
+import type { OutgoingDatagram } from './lcm-codec';
+
+/** One message as heard on the bus: what the flow receives. */
+export interface BusMessage {
+  payload: Buffer;
+  /** The LCM channel; undefined on raw framing, which carries none. */
+  topic?: string;
+  address: string;
+  port: number;
+  /** The sender's sequence number (LCM framing). */
+  seq?: number;
+  /** Messages from this sender lost just before this one (LCM framing). */
+  lostBefore?: number;
+}
+
+/** How messages become datagrams and back. One instance per bus; it keeps its own counters. */
+export interface Framing {
+  /** The datagrams for one message; throws a BusError when the message cannot be sent. */
+  encode(topic: string, payload: Buffer): OutgoingDatagram[];
+  /** The message a datagram completes, or undefined (a fragment, a duplicate, or malformed: counted). */
+  decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined;
+  /** Periodic housekeeping, e.g. expiring incomplete messages. */
+  tick(): void;
+  /** Counters for the stats route, as plain JSON. */
+  stats(): Record<string, unknown>;
+  /** Messages lost over all senders, for the status text. */
+  lost(): number;
+}

@@ -1,0 +1,88 @@
+import type { RemoteInfo } from 'node:dgram';
+import type { BusMessage, Framing } from './framing';
+import { channelProblem, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
+import { BusError } from './problem';
+import { Reassembler, type ReassemblerLimits } from './reassembler';
+import { SequenceTracker } from './sequence-tracker';
+
+export interface LcmFramingOptions {
+  maxDatagram: number;
+  maxMessage: number;
+  /** Overrides of the reassembly caps; by default 4 messages' worth of bytes (at least 64 MiB), 256 messages, 5 s. */
+  reassembly?: Partial<ReassemblerLimits>;
+}
+
+/** LCM framing: LC02/LC03 datagrams with a channel, a sequence number per sender, fragments for large messages. */
+export class LcmFraming implements Framing {
+  private nextSeq = 0;
+  private readonly reassembler: Reassembler;
+  private readonly tracker = new SequenceTracker();
+  private readonly malformed: Record<MalformedReason, number> = { short: 0, magic: 0, channel: 0, 'fragment-header': 0 };
+
+  constructor(private readonly options: LcmFramingOptions) {
+    this.reassembler = new Reassembler({
+      maxMessage: options.maxMessage,
+      maxBytes: Math.max(64 * 1024 * 1024, 4 * options.maxMessage),
+      maxCount: 256,
+      timeoutMs: 5000,
+      ...options.reassembly,
+    });
+  }
+
+  encode(topic: string, payload: Buffer): OutgoingDatagram[] {
+    const problem = channelProblem(topic);
+    if (problem) throw new BusError({ code: `topic-${problem}`, params: { topic } });
+    if (payload.length > this.options.maxMessage) {
+      throw new BusError({ code: 'message-too-large', params: { size: payload.length, limit: this.options.maxMessage } });
+    }
+    try {
+      const datagrams = encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram);
+      this.nextSeq = (this.nextSeq + 1) >>> 0;
+      return datagrams;
+    } catch (error) {
+      throw new BusError({ code: 'too-many-fragments', params: { size: payload.length, maxDatagram: this.options.maxDatagram, detail: String((error as Error).message) } });
+    }
+  }
+
+  decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
+    const datagram = decodeDatagram(bytes);
+    const from = `${sender.address}:${sender.port}`;
+    if (datagram.kind === 'malformed') {
+      this.malformed[datagram.reason]++;
+      return undefined;
+    }
+    let seq: number;
+    let channel: string;
+    let payload: Buffer;
+    if (datagram.kind === 'message') {
+      if (datagram.payload.length > this.options.maxMessage) {
+        this.reassembler.counts.discarded++;
+        return undefined;
+      }
+      ({ seq, channel, payload } = datagram);
+    } else {
+      const result = this.reassembler.accept(from, datagram);
+      if (result.kind !== 'complete') return undefined;
+      ({ seq, channel, payload } = result);
+    }
+    const verdict = this.tracker.record(from, seq);
+    if (!verdict.deliver) return undefined;
+    return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: verdict.lostBefore };
+  }
+
+  tick(): void {
+    this.reassembler.expire();
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      malformed: { ...this.malformed },
+      reassembly: { ...this.reassembler.counts, pending: this.reassembler.pending, bytesHeld: this.reassembler.bytesHeld },
+      senders: this.tracker.snapshot(),
+    };
+  }
+
+  lost(): number {
+    return this.tracker.totalLost();
+  }
+}

@@ -1,0 +1,32 @@
+import type { RemoteInfo } from 'node:dgram';
+import type { BusMessage, Framing } from './framing';
+import type { OutgoingDatagram } from './lcm-codec';
+import { type AddressFamily, MAX_DATAGRAM_PAYLOAD } from './multicast-address';
+import { BusError } from './problem';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Raw framing: a message is one datagram, its payload and nothing else; what plain UDP devices speak. */
+export class RawFraming implements Framing {
+  constructor(private readonly family: AddressFamily) {}
+
+  encode(_topic: string, payload: Buffer): OutgoingDatagram[] {
+    const limit = MAX_DATAGRAM_PAYLOAD[this.family];
+    if (payload.length > limit) throw new BusError({ code: 'too-large', params: { size: payload.length, limit, family: this.family } });
+    return [[EMPTY, payload]];
+  }
+
+  decode(bytes: Buffer, sender: RemoteInfo): BusMessage {
+    return { payload: bytes, address: sender.address, port: sender.port };
+  }
+
+  tick(): void {}
+
+  stats(): Record<string, unknown> {
+    return {};
+  }
+
+  lost(): number {
+    return 0;
+  }
+}

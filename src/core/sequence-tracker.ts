@@ -1,0 +1,87 @@
+// Loss detection per sender from LCM sequence numbers, which count messages and wrap at 2^32.
+
+export interface SenderCounts {
+  messages: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  lastSeq: number;
+}
+
+/** What one message's sequence number says: how many were lost just before it, and whether to deliver it. */
+export interface SequenceVerdict {
+  lostBefore: number;
+  deliver: boolean;
+}
+
+const WINDOW = 64;
+// A jump this large is a sender that restarted, not a loss of a billion messages.
+const RESTART_GAP = 100_000;
+
+interface SenderState extends SenderCounts {
+  /** Bit i set: message lastSeq - i was seen. */
+  recent: bigint;
+}
+
+/** Tracks every sender's sequence numbers: gaps count as lost, repeats as duplicates, late arrivals as out of order. */
+export class SequenceTracker {
+  private readonly senders = new Map<string, SenderState>();
+
+  constructor(private readonly maxSenders = 1024) {}
+
+  /** Records message `seq` from `sender`. Duplicates are not to be delivered. */
+  record(sender: string, seq: number): SequenceVerdict {
+    const state = this.senders.get(sender);
+    if (!state) {
+      if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
+      this.senders.set(sender, { messages: 1, lost: 0, duplicates: 0, outOfOrder: 0, lastSeq: seq, recent: 1n });
+      return { lostBefore: 0, deliver: true };
+    }
+    const ahead = (seq - state.lastSeq) >>> 0;
+    if (ahead === 0) {
+      state.duplicates++;
+      return { lostBefore: 0, deliver: false };
+    }
+    if (ahead < 0x80000000) {
+      const gap = ahead - 1;
+      const lostBefore = gap >= RESTART_GAP ? 0 : gap;
+      state.lost += lostBefore;
+      state.messages++;
+      state.lastSeq = seq;
+      state.recent = ahead >= WINDOW ? 1n : ((state.recent << BigInt(ahead)) | 1n) & ((1n << BigInt(WINDOW)) - 1n);
+      return { lostBefore, deliver: true };
+    }
+    const behind = (state.lastSeq - seq) >>> 0;
+    if (behind >= RESTART_GAP) {
+      // Far behind: the sender restarted its count. Start over from here.
+      this.senders.set(sender, { ...state, messages: state.messages + 1, lastSeq: seq, recent: 1n });
+      return { lostBefore: 0, deliver: true };
+    }
+    if (behind < WINDOW && state.recent & (1n << BigInt(behind))) {
+      state.duplicates++;
+      return { lostBefore: 0, deliver: false };
+    }
+    // A late arrival was counted as lost when the gap appeared; it is not lost after all.
+    if (behind < WINDOW) state.recent |= 1n << BigInt(behind);
+    state.outOfOrder++;
+    state.messages++;
+    if (state.lost > 0) state.lost--;
+    return { lostBefore: 0, deliver: true };
+  }
+
+  /** A copy of every sender's counts, keyed by "address:port". */
+  snapshot(): Record<string, SenderCounts> {
+    const out: Record<string, SenderCounts> = {};
+    for (const [sender, { messages, lost, duplicates, outOfOrder, lastSeq }] of this.senders) {
+      out[sender] = { messages, lost, duplicates, outOfOrder, lastSeq };
+    }
+    return out;
+  }
+
+  /** Messages lost over all senders. */
+  totalLost(): number {
+    let lost = 0;
+    for (const state of this.senders.values()) lost += state.lost;
+    return lost;
+  }
+}
