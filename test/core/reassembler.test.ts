@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { decodeDatagram, encodeMessage, type OutgoingDatagram } from '../../src/core/lcm-codec';
+import { Reassembler, type FragmentIn } from '../../src/core/reassembler';
+
+function fragmentsOf(payload: Buffer, seq = 1, maxDatagram = 200, channel = 'CH'): FragmentIn[] {
+  return encodeMessage(channel, payload, seq, maxDatagram).map(([h, d]: OutgoingDatagram) => {
+    const decoded = decodeDatagram(Buffer.concat([h, d]));
+    if (decoded.kind !== 'fragment') throw new Error('expected fragments');
+    return decoded;
+  });
+}
+
+const limits = { maxMessage: 1 << 20, maxBytes: 1 << 20, maxCount: 8, timeoutMs: 1000 };
+
+describe('reassembler', () => {
+  const payload = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+
+  it('puts fragments back together in order', () => {
+    const r = new Reassembler(limits);
+    const parts = fragmentsOf(payload);
+    const results = parts.map((f) => r.accept('a:1', f));
+    assert.deepEqual(results.slice(0, -1).map((x) => x.kind), Array(parts.length - 1).fill('pending'));
+    assert.deepEqual(results.at(-1), { kind: 'complete', seq: 1, channel: 'CH', payload });
+    assert.equal(r.pending, 0);
+    assert.equal(r.bytesHeld, 0);
+  });
+
+  it('puts fragments back together in any order', () => {
+    const r = new Reassembler(limits);
+    const parts = fragmentsOf(payload).reverse();
+    const last = parts.map((f) => r.accept('a:1', f)).at(-1)!;
+    assert.ok(last.kind === 'complete');
+    assert.deepEqual(last.payload, payload);
+  });
+
+  it('does not let a repeated fragment complete a message with a hole', () => {
+    const r = new Reassembler(limits);
+    const parts = fragmentsOf(payload);
+    for (const f of parts.slice(0, -1)) r.accept('a:1', f);
+    assert.deepEqual(r.accept('a:1', parts[0]), { kind: 'duplicate' });
+    assert.deepEqual(r.accept('a:1', parts[1]), { kind: 'duplicate' });
+    assert.equal(r.pending, 1);
+    assert.equal(r.counts.duplicateFragments, 2);
+    assert.equal(r.accept('a:1', parts.at(-1)!).kind, 'complete');
+  });
+
+  it('keeps senders and sequence numbers apart', () => {
+    const r = new Reassembler(limits);
+    const a = fragmentsOf(Buffer.alloc(600, 1), 5);
+    const b = fragmentsOf(Buffer.alloc(600, 2), 5);
+    const c = fragmentsOf(Buffer.alloc(600, 3), 6);
+    const done: Buffer[] = [];
+    for (let i = 0; i < a.length; i++) {
+      for (const [sender, f] of [['a:1', a[i]], ['b:1', b[i]], ['a:1', c[i]]] as const) {
+        const result = r.accept(sender, f);
+        if (result.kind === 'complete') done.push(result.payload);
+      }
+    }
+    assert.deepEqual(done.map((p) => p[0]), [1, 2, 3]);
+  });
+
+  it('discards a message whose fragment lies about size, offset or count', () => {
+    const r = new Reassembler(limits);
+    const parts = fragmentsOf(payload);
+    r.accept('a:1', parts[0]);
+    assert.deepEqual(r.accept('a:1', { ...parts[1], size: 999 }), { kind: 'discarded', reason: 'mismatch' });
+    assert.equal(r.pending, 0, 'the whole message went');
+    r.accept('a:1', parts[0]);
+    assert.deepEqual(r.accept('a:1', { ...parts[1], count: parts.length + 1 }), { kind: 'discarded', reason: 'mismatch' });
+    assert.deepEqual(r.accept('a:1', { ...parts[1], offset: 990 }), { kind: 'discarded', reason: 'offset' });
+    assert.deepEqual(r.accept('a:1', { ...parts[0], size: (1 << 20) + 1 }), { kind: 'discarded', reason: 'too-large' });
+    assert.equal(r.counts.discarded, 4);
+    assert.equal(r.bytesHeld, 0);
+  });
+
+  it('discards a message whose fragments overlap or leave a gap, even when every index arrived', () => {
+    const r = new Reassembler(limits);
+    const parts = fragmentsOf(payload);
+    for (const f of parts.slice(0, -1)) r.accept('a:1', f);
+    assert.deepEqual(r.accept('a:1', { ...parts.at(-1)!, offset: parts.at(-1)!.offset - 1 }), { kind: 'discarded', reason: 'gaps' });
+  });
+
+  it('expires an incomplete message after the timeout', () => {
+    let now = 0;
+    const r = new Reassembler(limits, () => now);
+    const parts = fragmentsOf(payload);
+    r.accept('a:1', parts[0]);
+    now = 999;
+    assert.equal(r.expire(), 0);
+    now = 1000;
+    assert.equal(r.expire(), 1);
+    assert.equal(r.counts.expired, 1);
+    assert.equal(r.pending, 0);
+    assert.equal(r.bytesHeld, 0);
+  });
+
+  it('caps how many messages it holds, evicting the oldest', () => {
+    const r = new Reassembler(limits);
+    for (let seq = 0; seq < 20; seq++) r.accept('a:1', fragmentsOf(payload, seq)[0]);
+    assert.equal(r.pending, 8);
+    assert.equal(r.counts.evicted, 12);
+    // The newest survived: completing seq 19 works, seq 0 was evicted.
+    const last = fragmentsOf(payload, 19).slice(1).map((f) => r.accept('a:1', f)).at(-1)!;
+    assert.equal(last.kind, 'complete');
+  });
+
+  it('caps the bytes it holds, counting what arrived rather than what headers claim', () => {
+    const r = new Reassembler({ ...limits, maxBytes: 1000, maxCount: 1000 });
+    for (let seq = 0; seq < 50; seq++) r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 1000, channel: 'X', data: Buffer.alloc(100) });
+    assert.ok(r.bytesHeld <= 1000, `held ${r.bytesHeld}`);
+    assert.equal(r.pending, 10);
+  });
+});
