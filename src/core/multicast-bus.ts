@@ -39,8 +39,10 @@ export interface BusStats {
   [framingCounter: string]: unknown;
 }
 
-// Datagrams sent before waiting for the socket to catch up: lets receivers (and this process) read between bursts.
+// Datagrams sent in one burst. Between bursts the sender waits for the sends to complete and for one turn of the
+// event loop, so receivers in this process (and slower hosts) read before their receive buffers overflow.
 const SEND_WINDOW = 32;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A multicast group and port shared by any number of clients: one receive socket (joined only while a receiver
@@ -136,6 +138,7 @@ export class MulticastBus {
       });
     for (let start = 0; start < datagrams.length && !failure; start += SEND_WINDOW) {
       await Promise.all(datagrams.slice(start, start + SEND_WINDOW).map(sendOne));
+      if (start + SEND_WINDOW < datagrams.length) await nextTurn();
     }
     if (failure) throw new BusError(socketProblem(failure, 'send', { group, port, size: payload.length }));
     this.counts.sent++;
