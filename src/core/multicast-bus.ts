@@ -56,6 +56,8 @@ export class MulticastBus {
   private readonly framing: Framing;
   private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
+  // Messages leave in the order they were published, even when a large one is still going out in bursts.
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(readonly settings: BusSettings, options: BusOptions = {}) {
     const retryMs = options.retryMs ?? 3000;
@@ -121,8 +123,17 @@ export class MulticastBus {
     return { messages: this.counts.messages, lost: this.framing.lost() };
   }
 
-  /** Sends one message to the group as one or more datagrams; rejects with a BusError that says why when it cannot. */
-  async publish(topic: string, payload: Buffer): Promise<void> {
+  /**
+   * Sends one message to the group as one or more datagrams, after every message published before it;
+   * rejects with a BusError that says why when it cannot.
+   */
+  publish(topic: string, payload: Buffer): Promise<void> {
+    const sent = this.sending.then(() => this.transmit(topic, payload));
+    this.sending = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private async transmit(topic: string, payload: Buffer): Promise<void> {
     const datagrams = this.framing.encode(topic, payload);
     const socket = this.sender.openSocket;
     if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);

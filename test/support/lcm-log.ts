@@ -26,7 +26,7 @@ export function writeLcmLog(events: LogEvent[]): Buffer {
   );
 }
 
-/** Reads every event of an LCM log file; throws on a broken sync word. */
+/** Reads every complete event of an LCM log file (one still being written is left out); throws on a broken sync word. */
 export function readLcmLog(bytes: Buffer): LogEvent[] {
   const events: LogEvent[] = [];
   let at = 0;
@@ -37,6 +37,7 @@ export function readLcmLog(bytes: Buffer): LogEvent[] {
     const dataLength = bytes.readUInt32BE(at + 24);
     const channelStart = at + 28;
     const dataStart = channelStart + channelLength;
+    if (dataStart + dataLength > bytes.length) break;
     events.push({ channel: bytes.toString('utf8', channelStart, dataStart), data: bytes.subarray(dataStart, dataStart + dataLength), timestamp });
     at = dataStart + dataLength;
   }
