@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
-import { requirePrivateNetwork } from '../support/private-network';
+import { ip, requirePrivateNetwork } from '../support/private-network';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');
 const injectNode = require(require.resolve('@node-red/nodes/core/common/20-inject.js', { paths: [require.resolve('node-red')] }));
@@ -11,8 +11,18 @@ const commentNode = require(require.resolve('@node-red/nodes/core/common/90-comm
 describe('example flows', function () {
   beforeEach(function () {
     requirePrivateNetwork(this);
+    // Examples that leave the interface to the OS need a route for multicast, as a host with a default route has.
+    ip('link', 'set', 'lo', 'multicast', 'on');
+    ip('route', 'replace', '224.0.0.0/4', 'dev', 'lo');
   });
-  afterEach(() => helper.unload());
+  afterEach(async () => {
+    await helper.unload();
+    try {
+      ip('route', 'del', '224.0.0.0/4', 'dev', 'lo');
+    } catch {
+      // Skipped before it was added.
+    }
+  });
 
   for (const file of readdirSync(examplesDir).filter((name) => name.endsWith('.json'))) {
     it(`"${file.replace(/\.json$/, '')}" starts with a comment, deploys, and its multicast-in nodes receive`, async () => {
