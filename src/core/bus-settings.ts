@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { type AddressFamily, MAX_DATAGRAM_PAYLOAD, multicastFamily, needsZone } from './multicast-address';
+import { type AddressFamily, isSourceSpecificGroup, MAX_DATAGRAM_PAYLOAD, multicastFamily, needsZone } from './multicast-address';
 import type { Problem } from './problem';
 
 export type FramingName = 'lcm' | 'raw';
@@ -21,6 +21,10 @@ export interface BusSettings {
   maxMessage: number;
   /** Receive buffer to ask the kernel for, in bytes; 0 keeps the OS default. */
   rcvbuf: number;
+  /** Source-specific multicast: only these senders are heard (empty: any sender). */
+  sources: string[];
+  /** Seconds between fresh membership reports, for switches that snoop IGMP without a querier; 0 = off. */
+  rejoin: number;
 }
 
 /** What a user wrote in the config node; values come from the editor as strings or numbers. */
@@ -34,6 +38,8 @@ export interface BusSettingsInput {
   maxDatagram?: unknown;
   maxMessage?: unknown;
   rcvbuf?: unknown;
+  source?: unknown;
+  rejoin?: unknown;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -47,6 +53,8 @@ export const DEFAULT_SETTINGS = {
   maxDatagram: 1400,
   maxMessage: 16 * 1024 * 1024,
   rcvbuf: 8 * 1024 * 1024,
+  source: '',
+  rejoin: 0,
 } as const;
 
 const MIN_DATAGRAM = 128;
@@ -79,11 +87,24 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   if (ttl === undefined) problems.push({ code: 'bad-ttl', params: { ttl: ttlText } });
 
   const iface = textOrDefault(input.iface, DEFAULT_SETTINGS.iface);
-  if (iface !== '' && !isIP(iface) && !/^[^\s/:]{1,15}$/.test(iface)) {
+  if (iface !== '' && iface !== '*' && !isIP(iface) && !/^[^\s/:*]{1,15}$/.test(iface)) {
     problems.push({ code: 'bad-iface', params: { iface } });
   }
 
-  if (family === 'IPv6' && needsZone(group) && iface === '') problems.push({ code: 'zone-needs-iface', params: { group } });
+  if (family === 'IPv6' && needsZone(group) && (iface === '' || iface === '*')) problems.push({ code: 'zone-needs-iface', params: { group } });
+
+  const sourceText = textOrDefault(input.source, DEFAULT_SETTINGS.source);
+  const sources = sourceText === '' ? [] : sourceText.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const source of sources) {
+    const version = isIP(source);
+    if (version === 0) problems.push({ code: 'bad-source', params: { source } });
+    else if (family && (version === 4) !== (family === 'IPv4')) problems.push({ code: 'source-family', params: { source, group } });
+  }
+  if (sources.length > 0 && family && !isSourceSpecificGroup(group)) problems.push({ code: 'ssm-needs-ssm-group', params: { group } });
+
+  const rejoinText = textOrDefault(input.rejoin, String(DEFAULT_SETTINGS.rejoin));
+  const rejoin = integerIn(rejoinText, 0, 3600);
+  if (rejoin === undefined) problems.push({ code: 'bad-rejoin', params: { value: rejoinText } });
 
   const framing = textOrDefault(input.framing, DEFAULT_SETTINGS.framing);
   if (!(FRAMINGS as readonly string[]).includes(framing)) {
@@ -105,6 +126,8 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   const loopback = input.loopback === undefined ? DEFAULT_SETTINGS.loopback : input.loopback === true || input.loopback === 'true';
 
   if (problems.length > 0 || !family || port === undefined || ttl === undefined) return { problems };
-  if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined) return { problems };
-  return { settings: { group, family, port, ttl, iface, loopback, framing: framing as FramingName, maxDatagram, maxMessage, rcvbuf } };
+  if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined || rejoin === undefined) return { problems };
+  return {
+    settings: { group, family, port, ttl, iface, loopback, framing: framing as FramingName, maxDatagram, maxMessage, rcvbuf, sources, rejoin },
+  };
 }

@@ -11,7 +11,12 @@ export interface ResolvedInterface {
   name?: string;
   /** Argument for addMembership/setMulticastInterface: an IPv4 address, or '::%name' for IPv6. */
   socketInterface?: string;
+  /** With iface '*': every interface to join on (sending then follows the routing table). */
+  everyInterface?: { name: string; socketInterface: string }[];
 }
+
+/** The iface value that means "join on every multicast-capable interface". */
+export const ALL_INTERFACES = '*';
 
 /** One interface as the editor's picker shows it. */
 export interface InterfaceChoice {
@@ -39,8 +44,10 @@ export function resolveInterface(
   iface: string,
   family: AddressFamily,
   table: InterfaceTable = osNetworkInterfaces(),
+  multicastCapable: (name: string) => boolean = () => true,
 ): { resolved: ResolvedInterface } | { problem: Problem } {
   if (iface === '') return { resolved: {} };
+  if (iface === ALL_INTERFACES) return resolveEveryInterface(family, table, multicastCapable);
 
   let name = iface;
   if (isIP(iface)) {
@@ -56,4 +63,19 @@ export function resolveInterface(
   const ipv4 = isIP(iface) === 4 ? iface : infos.find((info) => info.family === 'IPv4')?.address;
   if (!ipv4) return { problem: { code: 'iface-no-ipv4', params: { iface: name } } };
   return { resolved: { name, socketInterface: ipv4 } };
+}
+
+function resolveEveryInterface(
+  family: AddressFamily,
+  table: InterfaceTable,
+  multicastCapable: (name: string) => boolean,
+): { resolved: ResolvedInterface } | { problem: Problem } {
+  const everyInterface: { name: string; socketInterface: string }[] = [];
+  for (const [name, infos] of Object.entries(table)) {
+    const usable = (infos ?? []).filter((info) => info.family === family && !info.internal);
+    if (usable.length === 0 || !multicastCapable(name)) continue;
+    everyInterface.push({ name, socketInterface: family === 'IPv4' ? usable[0].address : `::%${name}` });
+  }
+  if (everyInterface.length === 0) return { problem: { code: 'no-interfaces', params: { family, choices: choices(table) } } };
+  return { resolved: { everyInterface } };
 }

@@ -30,3 +30,11 @@ export function multicastFamily(group: string): AddressFamily | undefined {
 export function needsZone(group: string): boolean {
   return /^ff[0-9a-f][12]:/i.test(group);
 }
+
+/** True for source-specific multicast groups: IPv4 232.0.0.0/8, IPv6 ff3x::/32 (RFC 4607). */
+export function isSourceSpecificGroup(group: string): boolean {
+  const family = multicastFamily(group);
+  if (family === 'IPv4') return group.startsWith('232.');
+  if (family === 'IPv6') return /^ff3[0-9a-f]:(0{0,4}):/i.test(group) || /^ff3[0-9a-f]::/i.test(group);
+  return false;
+}

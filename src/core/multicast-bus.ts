@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { BusSettings } from './bus-settings';
 import type { BusMessage, Framing } from './framing';
 import { resolveInterface, type InterfaceTable } from './interface-resolver';
+import { canMulticast, linkState } from './link-state';
 import { LcmFraming, type LcmFramingOptions } from './lcm-framing';
 import { BusError } from './problem';
 import { RawFraming } from './raw-framing';
@@ -24,6 +25,10 @@ export interface BusOptions {
   networkInterfaces?: () => InterfaceTable;
   /** Reassembly caps for LCM framing; replaced in tests. */
   reassembly?: LcmFramingOptions['reassembly'];
+  /** How often to look for interface changes (link down, address gone or changed), in ms. */
+  watchMs?: number;
+  /** Where link state is read; replaced in tests. */
+  linkState?: (name: string) => 'up' | 'down' | 'unknown';
 }
 
 /** Counters of one bus, as the stats route returns them. */
@@ -53,6 +58,11 @@ export class MulticastBus {
   private readonly receiver: ReopeningSocket<BusClient>;
   private readonly sender: ReopeningSocket<BusClient>;
   private readonly interfaces: () => InterfaceTable;
+  private readonly linkState: (name: string) => 'up' | 'down' | 'unknown';
+  private readonly watchMs: number;
+  private watcher: NodeJS.Timeout | undefined;
+  // What the interface looked like when each side opened; a difference later means close and open again.
+  private readonly openedOn = new Map<ReopeningSocket<BusClient>, string>();
   private readonly framing: Framing;
   private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
@@ -62,6 +72,8 @@ export class MulticastBus {
   constructor(readonly settings: BusSettings, options: BusOptions = {}) {
     const retryMs = options.retryMs ?? 3000;
     this.interfaces = options.networkInterfaces ?? networkInterfaces;
+    this.linkState = options.linkState ?? linkState;
+    this.watchMs = options.watchMs ?? 2000;
     this.framing =
       settings.framing === 'lcm'
         ? new LcmFraming({ maxDatagram: settings.maxDatagram, maxMessage: settings.maxMessage, reassembly: options.reassembly })
@@ -92,6 +104,7 @@ export class MulticastBus {
   /** Adds a client; the first receiver joins the group, the first sender opens the send socket. */
   register(client: BusClient): void {
     (client.onMessage ? this.receiver : this.sender).add(client);
+    this.startWatching();
   }
 
   /** Removes a client; the last one of its side closes that side's socket before the promise settles. */
@@ -102,6 +115,8 @@ export class MulticastBus {
   /** Closes both sockets and forgets every client. */
   async close(): Promise<void> {
     this.stopHousekeeping();
+    clearInterval(this.watcher);
+    this.watcher = undefined;
     await Promise.all([this.receiver.stop(), this.sender.stop()]);
   }
 
@@ -175,9 +190,41 @@ export class MulticastBus {
     this.housekeeping = undefined;
   }
 
+  /**
+   * Resolves the interface setting now and describes it: the socket arguments, the addresses of the interfaces
+   * involved and their link state. A link that is down is a problem like a missing interface: wait for it.
+   */
+  private lookUpInterface(): { where: ReturnType<typeof resolveInterface>; fingerprint: string } {
+    const table = this.interfaces();
+    const where = resolveInterface(this.settings.iface, this.settings.family, table, canMulticast);
+    if ('problem' in where) return { where, fingerprint: JSON.stringify(where) };
+    const names = where.resolved.everyInterface?.map((each) => each.name) ?? (where.resolved.name ? [where.resolved.name] : []);
+    const down = names.find((name) => this.linkState(name) === 'down');
+    if (down && !where.resolved.everyInterface) {
+      const problem = { problem: { code: 'iface-down', params: { iface: down } } };
+      return { where: problem, fingerprint: JSON.stringify(problem) };
+    }
+    const addresses = names.map((name) => [name, this.linkState(name), (table[name] ?? []).map((info) => info.address)]);
+    return { where, fingerprint: JSON.stringify([where.resolved, addresses]) };
+  }
+
+  private startWatching(): void {
+    if (this.watcher || this.settings.iface === '') return;
+    this.watcher = setInterval(() => {
+      if (this.receiver.currentUsers.size === 0 && this.sender.currentUsers.size === 0) return;
+      const { fingerprint } = this.lookUpInterface();
+      for (const side of [this.receiver, this.sender]) {
+        const opened = this.openedOn.get(side);
+        if (side.openSocket && opened !== undefined && opened !== fingerprint) void side.restart();
+      }
+    }, this.watchMs);
+    this.watcher.unref();
+  }
+
   private async openReceiver(): Promise<OpenAttempt> {
-    const where = resolveInterface(this.settings.iface, this.settings.family, this.interfaces());
+    const { where, fingerprint } = this.lookUpInterface();
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
+    this.openedOn.set(this.receiver, fingerprint);
     const attempt = await openReceiveSocket(this.settings, where.resolved, (bytes, sender) => this.deliver(bytes, sender));
     if ('socket' in attempt) {
       this.startHousekeeping();
@@ -187,8 +234,9 @@ export class MulticastBus {
   }
 
   private async openSender(): Promise<OpenAttempt> {
-    const where = resolveInterface(this.settings.iface, this.settings.family, this.interfaces());
+    const { where, fingerprint } = this.lookUpInterface();
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
+    this.openedOn.set(this.sender, fingerprint);
     return openSendSocket(this.settings, where.resolved);
   }
 }

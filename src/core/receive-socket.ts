@@ -30,11 +30,38 @@ export async function openReceiveSocket(
   } catch (error) {
     return { problem: socketProblem(error, 'bind', where), phase: 'error' };
   }
+  // One membership per interface (several with iface '*'), and per source with source-specific multicast.
+  const interfaces = resolved.everyInterface?.map((each) => each.socketInterface) ?? [resolved.socketInterface];
+  const join = (leaveFirst: boolean) => {
+    for (const socketInterface of interfaces) {
+      if (settings.sources.length === 0) {
+        if (leaveFirst) socket.dropMembership(settings.group, socketInterface);
+        socket.addMembership(settings.group, socketInterface);
+      }
+      for (const source of settings.sources) {
+        if (leaveFirst) socket.dropSourceSpecificMembership(source, settings.group, socketInterface);
+        socket.addSourceSpecificMembership(source, settings.group, socketInterface);
+      }
+    }
+  };
   try {
-    socket.addMembership(settings.group, resolved.socketInterface);
+    join(false);
   } catch (error) {
     await closeSocket(socket);
     return { problem: socketProblem(error, 'join', where), phase: 'error' };
+  }
+  if (settings.rejoin > 0) {
+    // Leaving and joining again makes the kernel send a fresh report, which keeps a snooping switch without a
+    // querier from forgetting this host.
+    const timer = setInterval(() => {
+      try {
+        join(true);
+      } catch (error) {
+        socket.emit('error', error);
+      }
+    }, settings.rejoin * 1000);
+    timer.unref();
+    socket.once('close', () => clearInterval(timer));
   }
   let note: Problem | undefined;
   if (settings.rcvbuf > 0) {

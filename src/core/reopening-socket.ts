@@ -58,6 +58,18 @@ export class ReopeningSocket<User> {
     await this.stop();
   }
 
+  /** Closes the socket and opens it again at once, e.g. because its interface changed; nothing happens without users. */
+  async restart(): Promise<void> {
+    if (this.users.size === 0) return;
+    const generation = ++this.generation;
+    clearTimeout(this.retryTimer);
+    const old = this.socket;
+    this.socket = undefined;
+    this.setState({ phase: 'joining' });
+    await closeSocket(old);
+    if (generation === this.generation) this.attempt(generation);
+  }
+
   /** Closes the socket and forgets every user, as on a full redeploy. */
   async stop(): Promise<void> {
     this.generation++;

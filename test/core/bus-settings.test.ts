@@ -20,6 +20,8 @@ describe('bus settings', () => {
         maxDatagram: 1400,
         maxMessage: 16 * 1024 * 1024,
         rcvbuf: 8 * 1024 * 1024,
+        sources: [],
+        rejoin: 0,
       },
     });
   });
@@ -27,7 +29,7 @@ describe('bus settings', () => {
   it('takes the string values the editor stores, trimmed', () => {
     const result = parseBusSettings({ group: ' ff15::1234 ', port: '5000', ttl: '0', iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: '65527', maxMessage: '1000', rcvbuf: '0' });
     assert.deepEqual(result, {
-      settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: 65527, maxMessage: 1000, rcvbuf: 0 },
+      settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: 65527, maxMessage: 1000, rcvbuf: 0, sources: [], rejoin: 0 },
     });
   });
 
@@ -61,6 +63,23 @@ describe('bus settings', () => {
     assert.deepEqual(problemCodes({ maxDatagram: '100' }), ['bad-max-datagram']);
     assert.deepEqual(problemCodes({ maxMessage: '0' }), ['bad-max-message']);
     assert.deepEqual(problemCodes({ rcvbuf: '-1' }), ['bad-rcvbuf']);
+  });
+
+  it('takes SSM sources only with a source-specific group of the same family', () => {
+    const ssm = parseBusSettings({ group: '232.1.2.3', source: '198.51.100.11, 198.51.100.12' });
+    assert.ok('settings' in ssm);
+    assert.deepEqual(ssm.settings.sources, ['198.51.100.11', '198.51.100.12']);
+    assert.deepEqual(problemCodes({ group: 'ff3e::8000:1', source: '2001:db8::11' }), []);
+    assert.deepEqual(problemCodes({ group: '239.1.2.3', source: '198.51.100.11' }), ['ssm-needs-ssm-group']);
+    assert.deepEqual(problemCodes({ group: 'ff15::1', source: '2001:db8::11' }), ['ssm-needs-ssm-group']);
+    assert.deepEqual(problemCodes({ group: '232.1.2.3', source: 'host.example' }), ['bad-source']);
+    assert.deepEqual(problemCodes({ group: '232.1.2.3', source: '2001:db8::11' }), ['source-family']);
+  });
+
+  it('accepts * for every interface and a rejoin interval in seconds', () => {
+    assert.deepEqual(problemCodes({ iface: '*', rejoin: '60' }), []);
+    assert.deepEqual(problemCodes({ rejoin: '3601' }), ['bad-rejoin']);
+    assert.deepEqual(problemCodes({ group: 'ff02::1', iface: '*' }), ['zone-needs-iface']);
   });
 
   it('rejects interface text that can be neither a name nor an address', () => {

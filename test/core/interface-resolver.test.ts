@@ -39,6 +39,15 @@ describe('interface resolution', () => {
     assert.deepEqual(resolveInterface('v6only', 'IPv4', table), { problem: { code: 'iface-no-ipv4', params: { iface: 'v6only' } } });
   });
 
+  it('with *, joins on every interface that has an address of the family and can multicast, loopback excepted', () => {
+    const withLo: InterfaceTable = { ...table, lo: [{ ...(info('127.0.0.1', 'IPv4') as object), internal: true } as never] };
+    assert.deepEqual(resolveInterface('*', 'IPv4', withLo), { resolved: { everyInterface: [{ name: 'br0', socketInterface: '198.51.100.1' }] } });
+    assert.deepEqual(resolveInterface('*', 'IPv6', withLo, (name) => name !== 'v6only'), {
+      resolved: { everyInterface: [{ name: 'br0', socketInterface: '::%br0' }] },
+    });
+    assert.equal((resolveInterface('*', 'IPv4', { lo: withLo.lo }) as { problem: { code: string } }).problem.code, 'no-interfaces');
+  });
+
   it('lists interfaces with their addresses for the editor', () => {
     assert.deepEqual(listInterfaces(table)[1], {
       name: 'br0',

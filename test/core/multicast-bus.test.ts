@@ -32,6 +32,16 @@ describe('multicast bus (no sockets needed)', () => {
     assert.equal(lookups, after, 'no retry once the last client left');
   });
 
+  it('shows a link that is down as waiting, naming the interface', async () => {
+    const table = { br0: [{ address: '198.51.100.1', family: 'IPv4', netmask: '255.255.255.0', mac: '', internal: false, cidr: null }] } as never;
+    const bus = new MulticastBus(settings({ iface: 'br0' }), { retryMs: 1000, networkInterfaces: () => table, linkState: () => 'down' });
+    const states: SocketState[] = [];
+    bus.register({ onState: (s: SocketState) => states.push(s), onMessage: () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(states.at(-1), { phase: 'waiting', problem: { code: 'iface-down', params: { iface: 'br0' } } });
+    await bus.close();
+  });
+
   it('refuses to send before the send side is open, saying why', async () => {
     const bus = new MulticastBus(settings({ iface: 'eth9' }), { retryMs: 1000, networkInterfaces: () => ({}) });
     await assert.rejects(bus.publish('T', Buffer.from('x')), (e: any) => e.problem.code === 'not-ready');

@@ -31,7 +31,7 @@ describe('editor definitions as built into nodes/*.html', () => {
     assert.equal(ttl.validate('256'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.ttl»');
     assert.deepEqual(
       Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])),
-      { name: '', group: '239.255.76.67', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'lcm', maxDatagram: 1400, maxMessage: 16777216, rcvbuf: 8388608 },
+      { name: '', group: '239.255.76.67', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'lcm', maxDatagram: 1400, maxMessage: 16777216, rcvbuf: 8388608, source: '', rejoin: 0 },
     );
   });
 

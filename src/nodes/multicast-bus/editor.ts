@@ -11,6 +11,8 @@ interface BusProperties {
   maxDatagram: number;
   maxMessage: number;
   rcvbuf: number;
+  source: string;
+  rejoin: number;
 }
 
 interface InterfaceChoice {
@@ -31,6 +33,8 @@ RED.nodes.registerType<BusProperties>('multicast-bus', {
     maxDatagram: { value: 1400, validate: validator('multicast-bus.validation.maxDatagram', integerBetween(128, 65527)) },
     maxMessage: { value: 16777216, validate: validator('multicast-bus.validation.maxMessage', integerBetween(1, 1073741824)) },
     rcvbuf: { value: 8388608, validate: validator('multicast-bus.validation.rcvbuf', integerBetween(0, 1073741824)) },
+    source: { value: '' },
+    rejoin: { value: 0, validate: validator('multicast-bus.validation.rejoin', integerBetween(0, 3600)) },
   },
   label: function () {
     if (this.name) return this.name;
@@ -48,6 +52,7 @@ RED.nodes.registerType<BusProperties>('multicast-bus', {
     const list = $('#multicast-bus-interfaces');
     $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {
       list.empty();
+      $('<option>').attr('value', '*').text(RED._('node-red-contrib-multicast-bus/multicast-bus:multicast-bus.placeholder.allInterfaces')).appendTo(list);
       for (const choice of interfaces) {
         const addresses = choice.addresses.map((a) => a.address).join(', ');
         $('<option>').attr('value', choice.name).text(`${choice.name} (${addresses})`).appendTo(list);

@@ -14,6 +14,8 @@ interface MulticastBusDef extends NodeDef {
   maxDatagram: string | number;
   maxMessage: string | number;
   rcvbuf: string | number;
+  source: string;
+  rejoin: string | number;
 }
 
 export = function registerMulticastBus(RED: NodeAPI): void {
