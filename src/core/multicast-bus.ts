@@ -196,7 +196,11 @@ export class MulticastBus {
    */
   private lookUpInterface(): { where: ReturnType<typeof resolveInterface>; fingerprint: string } {
     const table = this.interfaces();
-    const where = resolveInterface(this.settings.iface, this.settings.family, table, canMulticast);
+    let where = resolveInterface(this.settings.iface, this.settings.family, table, canMulticast);
+    // The OS lists only interfaces that are up, so a missing one may just be down: say so.
+    if ('problem' in where && where.problem.code === 'iface-missing' && this.linkState(this.settings.iface) === 'down') {
+      where = { problem: { code: 'iface-down', params: { iface: this.settings.iface } } };
+    }
     if ('problem' in where) return { where, fingerprint: JSON.stringify(where) };
     const names = where.resolved.everyInterface?.map((each) => each.name) ?? (where.resolved.name ? [where.resolved.name] : []);
     const down = names.find((name) => this.linkState(name) === 'down');

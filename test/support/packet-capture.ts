@@ -13,8 +13,18 @@ export function requireCapture(context: Mocha.Context): void {
  * Starts tcpdump on an interface and resolves once it is listening; `packets` then resolves with the verbose text of
  * the first `count` packets matching the filter (with their IP headers in hex), or rejects after `ms`. The process is always ended.
  */
-export async function startCapture(iface: string, filter: string, count = 1, ms = 5000): Promise<{ packets: Promise<string> }> {
-  const tcpdump = spawn('tcpdump', ['-i', iface, '-n', '-v', '-x', '-l', '-c', String(count), filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCapture(iface: string, filter: string, count = 1, ms = 5000): Promise<{ packets: Promise<string> }> {
+  return capture([], iface, filter, count, ms);
+}
+
+/** As startCapture, on an interface of another network namespace (a test host). */
+export function startCaptureIn(namespace: string, iface: string, filter: string, count = 1, ms = 5000): Promise<{ packets: Promise<string> }> {
+  return capture(['ip', 'netns', 'exec', namespace], iface, filter, count, ms);
+}
+
+async function capture(prefix: string[], iface: string, filter: string, count: number, ms: number): Promise<{ packets: Promise<string> }> {
+  const command = [...prefix, 'tcpdump', '-i', iface, '-n', '-v', '-x', '-l', '-c', String(count), filter];
+  const tcpdump = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   tcpdump.stdout.on('data', (chunk) => (text += chunk));
   await new Promise<void>((resolve, reject) => {

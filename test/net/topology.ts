@@ -1,0 +1,170 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A test network of namespaces, made and torn down by the test that uses it:
+ *
+ *   LAN A 198.51.100.0/24, 2001:db8:a::/64          LAN B 203.0.113.0/24, 2001:db8:b::/64
+ *   hosts a1, a2, … at .11, .12, …   ── bridge A ── router (.1 on both, smcrouted) ── bridge B ── hosts b1, … at .11, …
+ *   the multi-homed host "mh" at .50 on both LANs (interfaces lanA and lanB)
+ *   this process (the admin station) at 198.51.100.254, with a route to LAN B through the router
+ *
+ * The bridges flood multicast to every port (no IGMP snooping), so each host's own membership decides what it hears.
+ * The router forwards 239.0.0.0/8 and ff15::/16 from LAN A to LAN B (static routes, as smcroute.conf says).
+ */
+export interface Host {
+  name: string;
+  namespace: string;
+  /** The host's interfaces, by the names used inside its namespace. */
+  interfaces: { name: string; ipv4: string; ipv6: string }[];
+  /** Its first IPv4 address: where its Node-RED listens. */
+  address: string;
+}
+
+export interface Topology {
+  hosts: Record<string, Host>;
+  router: string;
+  /** Runs a command inside a host's namespace and returns its output. */
+  exec(host: Host | string, command: string, args: string[]): string;
+  /** Starts a long-running program inside a namespace; killed by destroy(). */
+  spawn(host: Host | string, command: string, args: string[], env?: Record<string, string>): ChildProcess;
+  destroy(): void;
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+const live = new Set<Topology>();
+process.on('exit', () => {
+  for (const topology of live) topology.destroy();
+});
+
+/** Builds the network described above with `lanA` hosts on LAN A and `lanB` hosts on LAN B. */
+export function createTopology(prefix: string, lanA: string[], lanB: string[]): Topology {
+  const ns = (name: string) => `${prefix}-${name}-${process.pid}`;
+  const namespaces: string[] = [];
+  const children = new Set<ChildProcess>();
+  const hosts: Record<string, Host> = {};
+  const workDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  let destroyed = false;
+
+  const topology: Topology = {
+    hosts,
+    router: ns('router'),
+    exec(host, command, args) {
+      const where = typeof host === 'string' ? host : host.namespace;
+      return execFileSync('ip', ['netns', 'exec', where, command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+    spawn(host, command, args, env = {}) {
+      const where = typeof host === 'string' ? host : host.namespace;
+      const child = spawn('ip', ['netns', 'exec', where, command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+      return child;
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      live.delete(topology);
+      for (const child of children) child.kill('SIGKILL');
+      for (const name of namespaces.reverse()) {
+        try {
+          ip('netns', 'del', name);
+        } catch {
+          // Already gone.
+        }
+      }
+      try {
+        ip('link', 'del', `${prefix}adm`);
+      } catch {
+        // Went with the switch namespace.
+      }
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+  live.add(topology);
+
+  const addNamespace = (name: string) => {
+    ip('netns', 'add', name);
+    namespaces.push(name);
+    ip('-n', name, 'link', 'set', 'lo', 'up');
+  };
+  const sw = ns('switch');
+  /** Plugs `inside` (an interface name inside namespace `where`) into a bridge of the switch, with addresses. */
+  let port = 0;
+  const plug = (where: string, inside: string, bridge: string, ipv4: string, ipv6: string) => {
+    const outside = `p${port++}`;
+    ip('link', 'add', outside, 'netns', sw, 'type', 'veth', 'peer', 'name', inside, 'netns', where);
+    ip('-n', sw, 'link', 'set', outside, 'master', bridge, 'up');
+    // No duplicate address detection: addresses are usable at once.
+    execFileSync('ip', ['netns', 'exec', where, 'sysctl', '-qw', `net.ipv6.conf.${inside}.accept_dad=0`]);
+    ip('-n', where, 'addr', 'add', `${ipv4}/24`, 'dev', inside);
+    ip('-n', where, '-6', 'addr', 'add', `${ipv6}/64`, 'dev', inside, 'nodad');
+    ip('-n', where, 'link', 'set', inside, 'up');
+  };
+
+  try {
+    addNamespace(sw);
+    // Plain switches: multicast is flooded to every port, as on a switch without IGMP snooping. Which hosts hear a
+    // group is then decided by their own membership, which is what the tests check.
+    for (const bridge of ['brA', 'brB']) {
+      ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '0');
+      ip('-n', sw, 'link', 'set', bridge, 'up');
+    }
+
+    const router = ns('router');
+    addNamespace(router);
+    plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
+    plug(router, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');
+    execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+
+    lanA.forEach((name, i) => {
+      const where = ns(name);
+      addNamespace(where);
+      const iface = { name: 'lan0', ipv4: `198.51.100.${11 + i}`, ipv6: `2001:db8:a::${11 + i}` };
+      plug(where, 'lan0', 'brA', iface.ipv4, iface.ipv6);
+      ip('-n', where, 'route', 'add', 'default', 'via', '198.51.100.1');
+      hosts[name] = { name, namespace: where, interfaces: [iface], address: iface.ipv4 };
+    });
+    lanB.forEach((name, i) => {
+      const where = ns(name);
+      addNamespace(where);
+      const iface = { name: 'lan0', ipv4: `203.0.113.${11 + i}`, ipv6: `2001:db8:b::${11 + i}` };
+      plug(where, 'lan0', 'brB', iface.ipv4, iface.ipv6);
+      ip('-n', where, 'route', 'add', 'default', 'via', '203.0.113.1');
+      hosts[name] = { name, namespace: where, interfaces: [iface], address: iface.ipv4 };
+    });
+
+    const mh = ns('mh');
+    addNamespace(mh);
+    plug(mh, 'lanA', 'brA', '198.51.100.50', '2001:db8:a::50');
+    plug(mh, 'lanB', 'brB', '203.0.113.50', '2001:db8:b::50');
+    hosts.mh = {
+      name: 'mh',
+      namespace: mh,
+      interfaces: [
+        { name: 'lanA', ipv4: '198.51.100.50', ipv6: '2001:db8:a::50' },
+        { name: 'lanB', ipv4: '203.0.113.50', ipv6: '2001:db8:b::50' },
+      ],
+      address: '198.51.100.50',
+    };
+
+    // This process joins LAN A as the admin station, to reach every host's Node-RED.
+    ip('link', 'add', `${prefix}adm`, 'type', 'veth', 'peer', 'name', 'padm', 'netns', sw);
+    ip('-n', sw, 'link', 'set', 'padm', 'master', 'brA', 'up');
+    ip('addr', 'add', '198.51.100.254/24', 'dev', `${prefix}adm`);
+    ip('link', 'set', `${prefix}adm`, 'up');
+    ip('route', 'replace', '203.0.113.0/24', 'via', '198.51.100.1');
+
+    const conf = join(workDir, 'smcroute.conf');
+    writeFileSync(conf, 'mroute from lanA group 239.0.0.0/8 to lanB\nmroute from lanA group ff15::/16 to lanB\n');
+    topology.spawn(router, 'smcrouted', ['-n', '-f', conf, '-u', join(workDir, 'smcroute.sock'), '-P', join(workDir, 'smcroute.pid'), '-l', 'info']);
+  } catch (error) {
+    topology.destroy();
+    throw error;
+  }
+  return topology;
+}

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { busNode, type Flow, lines, listener, sender, tab } from '../net/host-flows';
+import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { createTopology, type Topology } from '../net/topology';
+import { requireCapture, startCaptureIn } from '../support/packet-capture';
+import { namespaceMode, requireRootNamespaces } from '../support/private-network';
+import { until } from '../support/until';
+
+const RUNTIMES = ['a1', 'a2', 'a3', 'a4', 'b1', 'mh'];
+
+describe('across hosts and a router, one Node-RED per host', function () {
+  this.timeout(60000);
+  let net: Topology;
+  const red: Record<string, NodeRedProcess> = {};
+
+  before(async function () {
+    this.timeout(120000);
+    if (namespaceMode !== 'root') return;
+    net = createTopology('mcbn', ['a1', 'a2', 'a3', 'a4', 'a5'], ['b1']);
+    await Promise.all(
+      RUNTIMES.map(async (name) => {
+        const host = net.hosts[name];
+        red[name] = await startNodeRed({ port: 1880, host: host.address, prefix: ['ip', 'netns', 'exec', host.namespace] });
+      }),
+    );
+  });
+  after(async () => {
+    await Promise.all(Object.values(red).map((r) => r.stop()));
+    net?.destroy();
+  });
+  beforeEach(function () {
+    requireRootNamespaces(this);
+  });
+
+  const dir = (name: string) => red[name].userDir;
+  const deploy = (name: string, flow: Flow) =>
+    red[name].api('/flows', { method: 'POST', body: [tab, ...flow], headers: { 'Node-RED-Deployment-Type': 'full' } });
+  /** Deploys, then waits until each listener on each host shows a green status. */
+  async function deployAll(flows: Record<string, Flow>) {
+    await Promise.all(Object.entries(flows).map(([name, flow]) => deploy(name, flow)));
+    for (const [name, flow] of Object.entries(flows)) {
+      for (const node of flow.filter((n) => n.type === 'multicast-in')) {
+        const listenerName = String(node.id).replace(/-in$/, '');
+        await until(`${name}/${listenerName} to join`, () => (lines(dir(name), `${listenerName}.status.jsonl`).some((s) => s.fill === 'green') ? true : undefined));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  async function send(name: string, topic: string, payload: unknown, count = 1) {
+    for (let i = 0; i < count; i++) {
+      const response = await fetch(`${red[name].url}/send/s`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ topic, payload: count === 1 ? payload : { ...(payload as object), n: i } }),
+      });
+      assert.equal(response.status, 204);
+    }
+  }
+  const heard = (name: string, listenerName = 'l') => lines(dir(name), `${listenerName}.jsonl`);
+  const quiet = () => new Promise((resolve) => setTimeout(resolve, 1500));
+  let run = 0;
+  /** A fresh listener name per test, so files from earlier tests do not count. */
+  const fresh = () => `l${++run}`;
+
+  it('fans one sender out to every subscribed host; a host that did not subscribe neither joins nor delivers', async () => {
+    const l = fresh();
+    const flows: Record<string, Flow> = { a1: [busNode('bus', {}), ...sender('s', 'bus')] };
+    for (const name of ['a2', 'a3', 'a4']) flows[name] = [busNode('bus', {}), ...listener(l, 'bus', dir(name))];
+    // b1 has the bus but only sends: a sender never joins the group.
+    flows.b1 = [busNode('bus', {}), ...sender('s', 'bus'), ...listener(l, 'other-bus', dir('b1'))];
+    flows.b1.push(busNode('other-bus', { group: '239.255.76.68' }));
+    await deployAll(flows);
+    await send('a1', 'sensors/fanout', { v: 1 }, 5);
+    for (const name of ['a2', 'a3', 'a4']) {
+      const got = await until(`${name} to hear five`, () => (heard(name, l).length === 5 ? heard(name, l) : undefined));
+      assert.deepEqual(got.map((m) => [m.topic, m.payload.n, m.ip]), [0, 1, 2, 3, 4].map((n) => ['sensors/fanout', n, '198.51.100.11']));
+    }
+    const memberships = (name: string) => net.exec(net.hosts[name], 'ip', ['maddr', 'show', 'dev', 'lan0']);
+    assert.match(memberships('a2'), /239\.255\.76\.67/);
+    assert.doesNotMatch(memberships('a5'), /239\.255\.76\.67/, 'a5 runs no subscriber and joined nothing');
+    assert.doesNotMatch(memberships('b1'), /239\.255\.76\.67/, 'a bus used only to send does not join');
+    assert.match(memberships('b1'), /239\.255\.76\.68/);
+  });
+
+  it('TTL 1 stays on the link; TTL 2 crosses the multicast router', async () => {
+    for (const ttl of ['1', '2']) {
+      const l = fresh();
+      await deployAll({
+        a1: [busNode('bus', { ttl }), ...sender('s', 'bus')],
+        a2: [busNode('bus', {}), ...listener(l, 'bus', dir('a2'))],
+        b1: [busNode('bus', {}), ...listener(l, 'bus', dir('b1'))],
+      });
+      await send('a1', 'ttl/test', { ttl });
+      await until('a2 to hear it', () => (heard('a2', l).length === 1 ? true : undefined));
+      if (ttl === '1') {
+        await quiet();
+        assert.equal(heard('b1', l).length, 0, 'TTL 1 does not cross the router');
+      } else {
+        const got = await until('b1 to hear it across the router', () => (heard('b1', l).length === 1 ? heard('b1', l) : undefined));
+        assert.equal(got[0].ip, '198.51.100.11');
+      }
+    }
+  });
+
+  it('with loopback off the sending host does not hear itself; with it on, it does', async () => {
+    for (const loopback of [false, true]) {
+      const l = fresh();
+      await deployAll({
+        a1: [busNode('bus', { loopback }), ...sender('s', 'bus'), ...listener(l, 'bus', dir('a1'))],
+        a2: [busNode('bus', {}), ...listener(l, 'bus', dir('a2'))],
+      });
+      await send('a1', 'loop', { loopback });
+      await until('a2 to hear it', () => (heard('a2', l).length === 1 ? true : undefined));
+      await quiet();
+      assert.equal(heard('a1', l).length, loopback ? 1 : 0);
+    }
+  });
+
+  it('carries a site-scoped IPv6 group between hosts, interface given by name', async () => {
+    const l = fresh();
+    await deployAll({
+      a1: [busNode('bus', { group: 'ff15::1234' }), ...sender('s', 'bus')],
+      a3: [busNode('bus', { group: 'ff15::1234' }), ...listener(l, 'bus', dir('a3'))],
+    });
+    await send('a1', 'v6', { hello: 6 });
+    const got = await until('a3 to hear it over IPv6', () => (heard('a3', l).length === 1 ? heard('a3', l) : undefined));
+    assert.deepEqual(got[0].payload, { hello: 6 });
+    assert.match(got[0].ip, /^(2001:db8:a::11|fe80::)/);
+  });
+
+  it('with sources set, hears only those senders (source-specific multicast)', async () => {
+    const l = fresh();
+    const ssm = { group: '232.1.1.1' };
+    await deployAll({
+      a1: [busNode('bus', ssm), ...sender('s', 'bus')],
+      a3: [busNode('bus', ssm), ...sender('s', 'bus')],
+      a2: [busNode('bus', { ...ssm, source: '198.51.100.11' }), ...listener(l, 'bus', dir('a2'))],
+      a4: [busNode('bus', ssm), ...listener(l, 'bus', dir('a4'))],
+    });
+    await send('a3', 'ssm', { from: 'a3' });
+    await send('a1', 'ssm', { from: 'a1' });
+    await until('a4 (any source) to hear both', () => (heard('a4', l).length === 2 ? true : undefined));
+    await quiet();
+    assert.deepEqual(heard('a2', l).map((m) => m.payload.from), ['a1']);
+  });
+
+  it('on a multi-homed host joins and sends on the chosen interface only; * joins both, with no duplicates', async function () {
+    requireCapture(this);
+    // Joined on lanB only: hears LAN B's sender, not LAN A's.
+    let l = fresh();
+    await deployAll({
+      a1: [busNode('bus', {}), ...sender('s', 'bus')],
+      b1: [busNode('bus', {}), ...sender('s', 'bus')],
+      mh: [busNode('bus', { iface: 'lanB' }), ...listener(l, 'bus', dir('mh'))],
+    });
+    await send('a1', 'mh', { from: 'a1' });
+    await send('b1', 'mh', { from: 'b1' });
+    await until('mh to hear b1', () => (heard('mh', l).length >= 1 ? true : undefined));
+    await quiet();
+    assert.deepEqual(heard('mh', l).map((m) => m.payload.from), ['b1']);
+
+    // Sending on lanA: nothing leaves through lanB.
+    l = fresh();
+    await deployAll({
+      mh: [busNode('bus', { iface: 'lanA' }), ...sender('s', 'bus')],
+      a2: [busNode('bus', {}), ...listener(l, 'bus', dir('a2'))],
+    });
+    const onLanB = await startCaptureIn(net.hosts.mh.namespace, 'lanB', 'udp and dst port 7667', 1, 2000);
+    await send('mh', 'mh', { from: 'mh' });
+    const got = await until('a2 to hear mh', () => (heard('a2', l).length === 1 ? heard('a2', l) : undefined));
+    assert.equal(got[0].ip, '198.51.100.50');
+    await assert.rejects(onLanB.packets, /saw no packet/);
+
+    // All interfaces: hears both LANs; a1's TTL 2 message arrives on lanA and, through the router, on lanB: once to the flow.
+    l = fresh();
+    await deployAll({
+      a1: [busNode('bus', { ttl: '2' }), ...sender('s', 'bus')],
+      b1: [busNode('bus', {}), ...sender('s', 'bus')],
+      mh: [busNode('bus', { iface: '*' }), ...listener(l, 'bus', dir('mh'))],
+    });
+    await send('a1', 'mh', { from: 'a1' });
+    await send('b1', 'mh', { from: 'b1' });
+    await until('mh to hear both LANs', () => (heard('mh', l).length >= 2 ? true : undefined));
+    await quiet();
+    assert.deepEqual(heard('mh', l).map((m) => m.payload.from).sort(), ['a1', 'b1']);
+  });
+
+  it('notices a link going down and coming back, and an address change, and delivery resumes without a redeploy', async function () {
+    this.timeout(90000);
+    const l = fresh();
+    const ticker = [
+      busNode('bus', {}),
+      { id: 'ticker-inject', type: 'inject', z: 'tab', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], topic: 'tick', payload: '', payloadType: 'date', repeat: '0.2', once: true, onceDelay: '0.1', wires: [['ticker-out']] },
+      { id: 'ticker-out', type: 'multicast-out', z: 'tab', bus: 'bus', topic: '', wires: [] },
+    ];
+    await deployAll({ a1: ticker, a2: [busNode('bus', {}), ...listener(l, 'bus', dir('a2'))] });
+    const count = () => heard('a2', l).length;
+    await until('ticks to arrive', () => (count() > 3 ? true : undefined));
+    const status = () => lines(dir('a2'), `${l}.status.jsonl`);
+
+    net.exec(net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'down']);
+    await until('a yellow status saying the link is down', () => (status().some((s) => s.fill === 'yellow' && s.text === 'interface lan0 is down') ? true : undefined), 8000);
+    net.exec(net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'up']);
+    const beforeUp = count();
+    const upAt = Date.now();
+    await until('ticks to resume after the link came back', () => (count() > beforeUp + 3 ? true : undefined), 10000);
+    const resumedAfter = Date.now() - upAt;
+    assert.ok(resumedAfter < 8000, `resumed ${resumedAfter} ms after the link came up`);
+    console.log(`      (delivery resumed ${resumedAfter} ms after the link came back up)`);
+
+    // A new address, as from DHCP: the old one goes, then the new one comes.
+    net.exec(net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.12/24', 'dev', 'lan0']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    net.exec(net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.62/24', 'dev', 'lan0']);
+    const beforeChange = count();
+    await until('ticks to keep coming after the address changed', () => (count() > beforeChange + 5 ? true : undefined), 10000);
+    assert.equal(status().at(-1).fill, 'green');
+    net.exec(net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.62/24', 'dev', 'lan0']);
+    net.exec(net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.12/24', 'dev', 'lan0']);
+  });
+});
