@@ -82,7 +82,8 @@ export async function startNodeRed(options: { port: number; flows?: unknown[]; h
       });
       if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
       const text = await response.text();
-      return text ? JSON.parse(text) : undefined;
+      // Most of the admin API answers JSON; a few routes (inject, for one) answer plain text.
+      return response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
     },
     stop,
   };

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { busNode, type Flow, lines, listener, sender, tab } from '../net/host-flows';
 import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const existsAndHas = (path: string, text: string) => existsSync(path) && readFileSync(path, 'utf8').includes(text);
 import { createTopology, type Topology } from '../net/topology';
 import { requireCapture, startCaptureIn } from '../support/packet-capture';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
@@ -217,5 +221,53 @@ describe('across hosts and a router, one Node-RED per host', function () {
     assert.equal(status().at(-1).fill, 'green');
     net.exec(net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.62/24', 'dev', 'lan0']);
     net.exec(net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.12/24', 'dev', 'lan0']);
+  });
+  it("talks raw framing with the seed's Ruby programs and Node-RED's core udp nodes on other hosts", async function () {
+    this.timeout(30000);
+    const l = fresh();
+    const raw = { framing: 'raw', port: '5000' };
+    const heardByCoreUdp = join(dir('a1'), `${l}-core-udp.txt`);
+    await deployAll({
+      a2: [busNode('bus', raw), ...sender('s', 'bus'), ...listener(l, 'bus', dir('a2'), { datatype: 'utf8' })],
+      a1: [
+        { id: 'core-inject', type: 'inject', z: 'tab', props: [{ p: 'payload' }], payload: 'from core udp out', payloadType: 'str', repeat: '', once: false, wires: [['core-udp-out']] },
+        { id: 'core-udp-out', type: 'udp out', z: 'tab', addr: '239.255.76.67', iface: '198.51.100.11', port: '5000', ipv: 'udp4', outport: '', base64: false, multicast: 'multi', wires: [] },
+        { id: 'core-udp-in', type: 'udp in', z: 'tab', iface: '198.51.100.11', port: '5000', ipv: 'udp4', multicast: 'true', group: '239.255.76.67', datatype: 'utf8', wires: [['core-udp-file']] },
+        { id: 'core-udp-file', type: 'file', z: 'tab', filename: heardByCoreUdp, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'utf8', wires: [] },
+      ],
+    });
+    const rubyReceiver = net.spawn(net.hosts.a4, 'ruby', [join(__dirname, '..', 'peers', 'seed-receiver.rb')], { PORT: '5000' });
+    let rubyHeard = '';
+    rubyReceiver.stdout!.on('data', (chunk) => (rubyHeard += chunk));
+    await until('the Ruby receiver to listen', () => (rubyHeard.includes('listening') ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    // The seed's Ruby sender on a3, and the core udp out on a1, reach multicast-in on a2.
+    net.spawn(net.hosts.a3, 'ruby', [join(__dirname, '..', 'peers', 'seed-sender.rb')], { PORT: '5000', COUNT: '3' });
+    await red.a1.api('/inject/core-inject', { method: 'POST' });
+    await until('a2 to hear the Ruby sender and the core udp out', () => (heard('a2', l).length >= 4 ? true : undefined), 10000);
+    const byIp = heard('a2', l).map((m) => `${m.ip} ${m.payload}`);
+    assert.ok(byIp.includes('198.51.100.13 seed 1'), byIp.join('; '));
+    assert.ok(byIp.includes('198.51.100.11 from core udp out'), byIp.join('; '));
+
+    // multicast-out on a2 reaches the Ruby receiver on a4 and the core udp in on a1.
+    await send('a2', '', 'hello peers');
+    await until('the Ruby receiver to print it', () => (rubyHeard.includes('198.51.100.12') && rubyHeard.includes('hello peers') ? true : undefined));
+    await until('the core udp in to write it', () => (existsAndHas(heardByCoreUdp, 'hello peers') ? true : undefined));
+  });
+
+  it('with rejoin set, sends a fresh membership report every interval', async function () {
+    requireCapture(this);
+    for (const rejoin of ['0', '1']) {
+      const l = fresh();
+      await deployAll({ a2: [busNode('bus', { rejoin }), ...listener(l, 'bus', dir('a2'))] });
+      // Let the reports of the join itself pass, then count for three seconds.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const capture = await startCaptureIn(net.hosts.a2.namespace, 'lan0', 'igmp', 100, 3000);
+      const text = await capture.packets.catch((error: Error) => error.message);
+      const reports = (text.match(/239\.255\.76\.67/g) ?? []).length;
+      if (rejoin === '0') assert.equal(reports, 0, text);
+      else assert.ok(reports >= 2, `saw ${reports} reports: ${text}`);
+    }
   });
 });
