@@ -8,9 +8,12 @@ import { SequenceTracker } from './sequence-tracker';
 export interface LcmFramingOptions {
   maxDatagram: number;
   maxMessage: number;
-  /** Overrides of the reassembly caps; by default 4 messages' worth of bytes (at least 64 MiB), 256 messages, 5 s. */
+  /** Overrides of the reassembly caps; by default 4 messages' worth of bytes (at least 64 MiB, at most 256 MiB or one
+   * message, whichever is more), 256 messages, 5 s. */
   reassembly?: Partial<ReassemblerLimits>;
 }
+
+const MIB = 1024 * 1024;
 
 /** LCM framing: LC02/LC03 datagrams with a channel, a sequence number per sender, fragments for large messages. */
 export class LcmFraming implements Framing {
@@ -22,7 +25,7 @@ export class LcmFraming implements Framing {
   constructor(private readonly options: LcmFramingOptions) {
     this.reassembler = new Reassembler({
       maxMessage: options.maxMessage,
-      maxBytes: Math.max(64 * 1024 * 1024, 4 * options.maxMessage),
+      maxBytes: Math.max(options.maxMessage, Math.min(4 * options.maxMessage, 256 * MIB), 64 * MIB),
       maxCount: 256,
       timeoutMs: 5000,
       ...options.reassembly,

@@ -40,6 +40,7 @@ export interface BusStats {
   bytes: number;
   messages: number;
   sent: number;
+  clientErrors: number;
   receiveBuffer: number | null;
   [framingCounter: string]: unknown;
 }
@@ -64,7 +65,7 @@ export class MulticastBus {
   // What the interface looked like when each side opened; a difference later means close and open again.
   private readonly openedOn = new Map<ReopeningSocket<BusClient>, string>();
   private readonly framing: Framing;
-  private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0 };
+  private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0, clientErrors: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
   // Messages leave in the order they were published, even when a large one is still going out in bursts.
   private sending: Promise<void> = Promise.resolve();
@@ -150,19 +151,19 @@ export class MulticastBus {
 
   private async transmit(topic: string, payload: Buffer): Promise<void> {
     const datagrams = this.framing.encode(topic, payload);
-    const socket = this.sender.openSocket;
-    if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);
     const { port, group } = this.settings;
     let failure: Error | null = null;
-    const sendOne = ([header, data]: (typeof datagrams)[number]) =>
-      new Promise<void>((resolve) => {
-        const parts = header.length === 0 ? data : [header, data];
-        socket.send(parts, port, group, (error) => {
-          if (error && !failure) failure = error;
-          resolve();
-        });
-      });
     for (let start = 0; start < datagrams.length && !failure; start += SEND_WINDOW) {
+      // Looked up for every burst: between bursts the socket may have been reopened on a changed interface.
+      const socket = this.sender.openSocket;
+      if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);
+      const sendOne = ([header, data]: (typeof datagrams)[number]) =>
+        new Promise<void>((resolve) => {
+          socket.send(header.length === 0 ? data : [header, data], port, group, (error) => {
+            if (error && !failure) failure = error;
+            resolve();
+          });
+        });
       await Promise.all(datagrams.slice(start, start + SEND_WINDOW).map(sendOne));
       if (start + SEND_WINDOW < datagrams.length) await nextTurn();
     }
@@ -176,7 +177,15 @@ export class MulticastBus {
     const message = this.framing.decode(bytes, sender);
     if (!message) return;
     this.counts.messages++;
-    for (const client of this.receiver.currentUsers) client.onMessage?.(message);
+    for (const client of this.receiver.currentUsers) {
+      // One client's failure must neither starve the others nor escape into the socket's event, which would end
+      // the process.
+      try {
+        client.onMessage?.(message);
+      } catch {
+        this.counts.clientErrors++;
+      }
+    }
   }
 
   private startHousekeeping(): void {
@@ -208,7 +217,12 @@ export class MulticastBus {
       const problem = { problem: { code: 'iface-down', params: { iface: down } } };
       return { where: problem, fingerprint: JSON.stringify(problem) };
     }
-    const addresses = names.map((name) => [name, this.linkState(name), (table[name] ?? []).map((info) => info.address)]);
+    // Only this family's addresses: an IPv6 privacy address coming and going must not make an IPv4 bus rejoin.
+    const addresses = names.map((name) => [
+      name,
+      this.linkState(name),
+      (table[name] ?? []).filter((info) => info.family === this.settings.family).map((info) => info.address),
+    ]);
     return { where, fingerprint: JSON.stringify([where.resolved, addresses]) };
   }
 
@@ -232,7 +246,10 @@ export class MulticastBus {
     const attempt = await openReceiveSocket(this.settings, where.resolved, (bytes, sender) => this.deliver(bytes, sender));
     if ('socket' in attempt) {
       this.startHousekeeping();
-      attempt.socket.once('close', () => this.stopHousekeeping());
+      // A socket replaced by a newer one closes late; only the close of the last one stops housekeeping.
+      attempt.socket.once('close', () => {
+        if (!this.receiver.openSocket || this.receiver.openSocket === attempt.socket) this.stopHousekeeping();
+      });
     }
     return attempt;
   }

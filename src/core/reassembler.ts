@@ -27,7 +27,8 @@ export interface ReassemblyCounts {
   duplicateFragments: number;
   expired: number;
   evicted: number;
-  /** Messages discarded because a fragment lied: offset past the end, size over the limit, count or size mismatch. */
+  /** Messages discarded because a fragment lied (offset past the end, size over the limit, fragments that do not
+   * tile the message) or disagreed with the earlier fragments of its sequence number. */
   discarded: number;
 }
 
@@ -35,31 +36,38 @@ export type FragmentResult =
   | { kind: 'complete'; seq: number; channel: string; payload: Buffer }
   | { kind: 'pending' }
   | { kind: 'duplicate' }
-  | { kind: 'discarded'; reason: 'too-large' | 'offset' | 'mismatch' | 'gaps' };
+  | { kind: 'discarded'; reason: 'too-large' | 'offset' | 'gaps' };
 
 interface Partial {
   key: string;
   size: number;
   count: number;
   channel?: string;
-  parts: (Buffer | undefined)[];
-  offsets: number[];
+  /** Fragments received, by fragment number: only what arrived takes memory, whatever the header's count. */
+  parts: Map<number, { offset: number; data: Buffer }>;
   seen: Uint8Array;
-  received: number;
   bytes: number;
   startedAt: number;
 }
+
+// What holding one fragment costs besides its data (map entry, Buffer object), and a partial besides its fragments.
+const FRAGMENT_OVERHEAD = 96;
+const PARTIAL_OVERHEAD = 256;
+// Keys of recently completed messages, so a late copy of one of their fragments cannot start a new partial.
+const RECENTLY_COMPLETED = 1024;
 
 /** Reassembles fragmented messages from any number of senders, keyed by sender and sequence number. */
 export class Reassembler {
   // A Map iterates in insertion order, so its first entry is always the oldest message.
   private readonly partials = new Map<string, Partial>();
+  private readonly completedKeys = new Set<string>();
   private heldBytes = 0;
   readonly counts: ReassemblyCounts = { completed: 0, duplicateFragments: 0, expired: 0, evicted: 0, discarded: 0 };
 
   constructor(
     private readonly limits: ReassemblerLimits,
-    private readonly now: () => number = Date.now,
+    // A monotonic clock: a step of the wall clock must not expire everything, or nothing.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Incomplete messages held now. */
@@ -67,7 +75,7 @@ export class Reassembler {
     return this.partials.size;
   }
 
-  /** Bytes held by incomplete messages now. */
+  /** Bytes held by incomplete messages now, bookkeeping included. */
   get bytesHeld(): number {
     return this.heldBytes;
   }
@@ -75,25 +83,32 @@ export class Reassembler {
   /** Takes one fragment from `sender`; returns the whole message when this fragment completed it. */
   accept(sender: string, fragment: FragmentIn): FragmentResult {
     const key = `${sender}#${fragment.seq}`;
+    if (this.completedKeys.has(key)) {
+      this.counts.duplicateFragments++;
+      return { kind: 'duplicate' };
+    }
     if (fragment.size > this.limits.maxMessage) return this.discard(key, 'too-large');
     if (fragment.offset + fragment.data.length > fragment.size) return this.discard(key, 'offset');
 
     let partial = this.partials.get(key);
+    if (partial && (partial.size !== fragment.size || partial.count !== fragment.count)) {
+      // The sequence number was reused (a restarted sender) or a fragment lies: the old message cannot complete.
+      this.remove(partial);
+      this.counts.discarded++;
+      partial = undefined;
+    }
     if (!partial) {
       partial = {
         key,
         size: fragment.size,
         count: fragment.count,
-        parts: new Array(fragment.count),
-        offsets: new Array(fragment.count),
+        parts: new Map(),
         seen: new Uint8Array(Math.ceil(fragment.count / 8)),
-        received: 0,
-        bytes: 0,
+        bytes: PARTIAL_OVERHEAD + Math.ceil(fragment.count / 8),
         startedAt: this.now(),
       };
       this.partials.set(key, partial);
-    } else if (partial.size !== fragment.size || partial.count !== fragment.count) {
-      return this.discard(key, 'mismatch');
+      this.heldBytes += partial.bytes;
     }
 
     const bit = 1 << (fragment.index & 7);
@@ -103,14 +118,13 @@ export class Reassembler {
       return { kind: 'duplicate' };
     }
     partial.seen[slot] |= bit;
-    partial.parts[fragment.index] = fragment.data;
-    partial.offsets[fragment.index] = fragment.offset;
+    partial.parts.set(fragment.index, { offset: fragment.offset, data: fragment.data });
     if (fragment.index === 0) partial.channel = fragment.channel;
-    partial.received++;
-    partial.bytes += fragment.data.length;
-    this.heldBytes += fragment.data.length;
+    const cost = fragment.data.length + FRAGMENT_OVERHEAD;
+    partial.bytes += cost;
+    this.heldBytes += cost;
 
-    if (partial.received === partial.count) return this.complete(partial, fragment.seq);
+    if (partial.parts.size === partial.count) return this.complete(partial, fragment.seq);
     this.enforceCaps();
     return { kind: 'pending' };
   }
@@ -131,30 +145,36 @@ export class Reassembler {
   /** Forgets everything held. */
   clear(): void {
     this.partials.clear();
+    this.completedKeys.clear();
     this.heldBytes = 0;
   }
 
   private complete(partial: Partial, seq: number): FragmentResult {
     this.remove(partial);
+    this.completedKeys.add(partial.key);
+    if (this.completedKeys.size > RECENTLY_COMPLETED) this.completedKeys.delete(this.completedKeys.values().next().value as string);
     // Every fragment is here; they must also tile the message exactly, in order, with no gap or overlap.
+    const ordered: Buffer[] = [];
     let expected = 0;
     for (let i = 0; i < partial.count; i++) {
-      if (partial.offsets[i] !== expected) return this.countDiscard('gaps');
-      expected += partial.parts[i]!.length;
+      const part = partial.parts.get(i)!;
+      if (part.offset !== expected) return this.countDiscard('gaps');
+      ordered.push(part.data);
+      expected += part.data.length;
     }
     if (expected !== partial.size || partial.channel === undefined) return this.countDiscard('gaps');
     this.counts.completed++;
-    const payload = partial.count === 1 ? partial.parts[0]! : Buffer.concat(partial.parts as Buffer[], partial.size);
+    const payload = ordered.length === 1 ? ordered[0] : Buffer.concat(ordered, partial.size);
     return { kind: 'complete', seq, channel: partial.channel, payload };
   }
 
-  private discard(key: string, reason: 'too-large' | 'offset' | 'mismatch'): FragmentResult {
+  private discard(key: string, reason: 'too-large' | 'offset'): FragmentResult {
     const partial = this.partials.get(key);
     if (partial) this.remove(partial);
     return this.countDiscard(reason);
   }
 
-  private countDiscard(reason: 'too-large' | 'offset' | 'mismatch' | 'gaps'): FragmentResult {
+  private countDiscard(reason: 'too-large' | 'offset' | 'gaps'): FragmentResult {
     this.counts.discarded++;
     return { kind: 'discarded', reason };
   }

@@ -77,8 +77,9 @@ export class ReopeningSocket<User> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.current = { phase: 'joining' };
-    await closeSocket(this.socket);
+    const old = this.socket;
     this.socket = undefined;
+    await closeSocket(old);
   }
 
   private setState(state: SocketState): void {
@@ -95,14 +96,14 @@ export class ReopeningSocket<User> {
         }
         if ('socket' in result) {
           this.socket = result.socket;
-          result.socket.on('error', (error) => this.failed(generation, { code: 'socket-other', params: { step: 'use', detail: error.message } }));
+          result.socket.on('error', (error) => this.failed(generation, { code: 'socket-failed', params: { detail: error.message } }));
           this.setState(result.note ? { phase: 'ready', problem: result.note } : { phase: 'ready' });
         } else {
           this.setState({ phase: result.phase, problem: result.problem });
           this.retryLater(generation);
         }
       },
-      (error: unknown) => this.failed(generation, { code: 'socket-other', params: { step: 'open', detail: String(error) } }),
+      (error: unknown) => this.failed(generation, { code: 'socket-failed', params: { detail: String(error) } }),
     );
   }
 

@@ -1,4 +1,6 @@
-// Loss detection per sender from LCM sequence numbers, which count messages and wrap at 2^32.
+// Loss detection per sender from LCM sequence numbers, which count messages and wrap at 2^32. The last 64 sequence
+// numbers of each sender are remembered: a repeat among them is a duplicate, a late one is out of order, and anything
+// older is dropped as a duplicate, since a late message and a replayed one cannot be told apart.
 
 export interface SenderCounts {
   messages: number;
@@ -43,8 +45,7 @@ export class SequenceTracker {
       return { lostBefore: 0, deliver: false };
     }
     if (ahead < 0x80000000) {
-      const gap = ahead - 1;
-      const lostBefore = gap >= RESTART_GAP ? 0 : gap;
+      const lostBefore = ahead >= RESTART_GAP ? 0 : ahead - 1;
       state.lost += lostBefore;
       state.messages++;
       state.lastSeq = seq;
@@ -57,12 +58,13 @@ export class SequenceTracker {
       this.senders.set(sender, { ...state, messages: state.messages + 1, lastSeq: seq, recent: 1n });
       return { lostBefore: 0, deliver: true };
     }
-    if (behind < WINDOW && state.recent & (1n << BigInt(behind))) {
+    // Older than the window: no way to tell a late message from a replayed one, so it is treated as a duplicate.
+    if (behind >= WINDOW || state.recent & (1n << BigInt(behind))) {
       state.duplicates++;
       return { lostBefore: 0, deliver: false };
     }
     // A late arrival was counted as lost when the gap appeared; it is not lost after all.
-    if (behind < WINDOW) state.recent |= 1n << BigInt(behind);
+    state.recent |= 1n << BigInt(behind);
     state.outOfOrder++;
     state.messages++;
     if (state.lost > 0) state.lost--;

@@ -30,6 +30,14 @@ describe('sequence tracker', () => {
     assert.equal(t.record('a', 2).deliver, false, 'and a second copy of it is a duplicate');
   });
 
+  it('drops a message older than the last 64 as a duplicate: a replay cannot be told from a late one', () => {
+    const t = new SequenceTracker();
+    for (let seq = 1; seq <= 101; seq++) t.record('a', seq);
+    assert.equal(t.record('a', 1).deliver, false);
+    assert.equal(t.record('a', 1).deliver, false);
+    assert.deepEqual(t.snapshot().a, { messages: 101, lost: 0, duplicates: 2, outOfOrder: 0, lastSeq: 101 });
+  });
+
   it('counts across the 2^32 wrap', () => {
     const t = new SequenceTracker();
     t.record('a', 0xfffffffe);
@@ -37,7 +45,12 @@ describe('sequence tracker', () => {
     assert.deepEqual(t.record('a', 1), { lostBefore: 1, deliver: true });
   });
 
-  it('treats a huge jump as a restarted sender, not a billion losses', () => {
+  it('treats a jump of 100,000 or more as a restarted sender, not as losses', () => {
+    const edge = new SequenceTracker();
+    edge.record('a', 0);
+    assert.deepEqual(edge.record('a', 99_999), { lostBefore: 99_998, deliver: true });
+    edge.record('b', 0);
+    assert.deepEqual(edge.record('b', 100_000), { lostBefore: 0, deliver: true });
     const t = new SequenceTracker();
     t.record('a', 5_000_000);
     assert.deepEqual(t.record('a', 0), { lostBefore: 0, deliver: true });

@@ -167,10 +167,13 @@ describe('LCM framing between nodes', function () {
     assert.equal(currentStatus(ins[0])?.fill, 'green', 'a small buffer is a warning, not a failure');
   });
 
-  it('shows a red status on a multicast-in whose filter is malformed', async () => {
+  it('shows a red status on a multicast-in whose filter is malformed, and takes any topic text on a raw bus', async () => {
     const b = bus({ framing: 'lcm', port: 17609 });
+    const raw = bus({ framing: 'raw', port: 17610 });
     const inNode = multicastIn(b.id, 'nowhere', { topic: 'a/#/b' });
-    await helper.load(ourNodes, [tab, b, inNode]);
+    const rawIn = multicastIn(raw.id, 'nowhere', { topic: 'a/#/b' });
+    await helper.load(ourNodes, [tab, b, raw, inNode, rawIn]);
     assert.deepEqual(currentStatus(helper.getNode(inNode.id)), { fill: 'red', shape: 'ring', text: 'multicast-in.errors.filter-hash' });
+    await waitForStatus(helper.getNode(rawIn.id), isReady);
   });
 });

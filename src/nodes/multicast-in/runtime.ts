@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-decoding';
 import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
 import { attachToBus } from '../bus-client/attach-to-bus';
+import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
 
 interface MulticastInDef extends NodeDef {
   bus: string;
@@ -16,7 +17,8 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     const datatype: Datatype = (DATATYPES as readonly string[]).includes(config.datatype) ? (config.datatype as Datatype) : 'auto';
     // With raw framing the topic is what to set on msg.topic; with LCM framing it filters channels.
     const topic = (config.topic ?? '').trim();
-    const filterProblem = topicFilterProblem(topic);
+    const framing = (RED.nodes.getNode(config.bus) as MulticastBusNode | null)?.bus?.settings.framing;
+    const filterProblem = framing === 'lcm' ? topicFilterProblem(topic) : undefined;
     if (filterProblem) {
       const message = RED._(`multicast-in.errors.filter-${filterProblem}`, { topic });
       node.status({ fill: 'red', shape: 'ring', text: message.split(' — ')[0] });

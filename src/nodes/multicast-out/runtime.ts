@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { payloadToBuffer } from '../../core/payload-encoding';
 import { attachToBus } from '../bus-client/attach-to-bus';
+import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
 
 interface MulticastOutDef extends NodeDef {
   bus: string;
@@ -16,7 +17,10 @@ export = function registerMulticastOut(RED: NodeAPI): void {
     node.on('input', (msg, _send, done) => {
       const bus = attachment?.busNode.bus;
       if (!attachment || !bus) {
-        done(new Error(RED._('multicast-out.errors.no-bus')));
+        // Either no bus at all, or one whose settings are wrong: say which.
+        const busNode = RED.nodes.getNode(config.bus) as MulticastBusNode | null;
+        const problem = busNode?.configProblems[0];
+        done(new Error(busNode && problem ? busNode.describe(problem) : RED._('multicast-out.errors.no-bus')));
         return;
       }
       let bytes: Buffer;
