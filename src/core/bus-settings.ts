@@ -25,7 +25,14 @@ export interface BusSettings {
   sources: string[];
   /** Seconds between fresh membership reports, for switches that snoop IGMP without a querier; 0 = off. */
   rejoin: number;
+  /** 'sealed': every datagram encrypted and authenticated with the bus key (docs/security.md). */
+  security: Security;
+  /** Sealed buses: how far a frame's send time may be from this host's clock, in seconds. */
+  replayWindow: number;
 }
+
+export type Security = 'none' | 'sealed';
+export const SECURITIES: readonly Security[] = ['none', 'sealed'];
 
 /** What a user wrote in the config node; values come from the editor as strings or numbers. */
 export interface BusSettingsInput {
@@ -40,6 +47,8 @@ export interface BusSettingsInput {
   rcvbuf?: unknown;
   source?: unknown;
   rejoin?: unknown;
+  security?: unknown;
+  replayWindow?: unknown;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -55,9 +64,12 @@ export const DEFAULT_SETTINGS = {
   rcvbuf: 8 * 1024 * 1024,
   source: '',
   rejoin: 0,
+  security: 'none',
+  replayWindow: 120,
 } as const;
 
-const MIN_DATAGRAM = 128;
+// Room for a fragment header, the longest channel and, on a sealed bus, the seal.
+const MIN_DATAGRAM = 160;
 const MAX_MESSAGE_LIMIT = 1024 * 1024 * 1024;
 
 function integerIn(value: unknown, low: number, high: number): number | undefined {
@@ -123,11 +135,34 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   const rcvbuf = integerIn(rcvbufText, 0, MAX_MESSAGE_LIMIT);
   if (rcvbuf === undefined) problems.push({ code: 'bad-rcvbuf', params: { value: rcvbufText, high: MAX_MESSAGE_LIMIT } });
 
+  const security = textOrDefault(input.security, DEFAULT_SETTINGS.security);
+  if (!(SECURITIES as readonly string[]).includes(security)) problems.push({ code: 'bad-security', params: { security } });
+  const replayText = textOrDefault(input.replayWindow, String(DEFAULT_SETTINGS.replayWindow));
+  const replayWindow = integerIn(replayText, 1, 86_400);
+  if (replayWindow === undefined) problems.push({ code: 'bad-replay-window', params: { value: replayText } });
+
   const loopback = input.loopback === undefined ? DEFAULT_SETTINGS.loopback : input.loopback === true || input.loopback === 'true';
 
   if (problems.length > 0 || !family || port === undefined || ttl === undefined) return { problems };
-  if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined || rejoin === undefined) return { problems };
+  if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined || rejoin === undefined || replayWindow === undefined) {
+    return { problems };
+  }
   return {
-    settings: { group, family, port, ttl, iface, loopback, framing: framing as FramingName, maxDatagram, maxMessage, rcvbuf, sources, rejoin },
+    settings: {
+      group,
+      family,
+      port,
+      ttl,
+      iface,
+      loopback,
+      framing: framing as FramingName,
+      maxDatagram,
+      maxMessage,
+      rcvbuf,
+      sources,
+      rejoin,
+      security: security as Security,
+      replayWindow,
+    },
   };
 }

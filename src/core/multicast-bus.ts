@@ -5,7 +5,9 @@ import type { BusMessage, Framing } from './framing';
 import { resolveInterface, type InterfaceTable } from './interface-resolver';
 import { canMulticast, linkState } from './link-state';
 import { LcmFraming, type LcmFramingOptions } from './lcm-framing';
-import { BusError } from './problem';
+import { BusError, type Problem } from './problem';
+import { SEALED_OVERHEAD } from './sealed-frame';
+import { SealedFraming, type SealedKeys } from './sealed-framing';
 import { RawFraming } from './raw-framing';
 import { openReceiveSocket } from './receive-socket';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
@@ -29,6 +31,10 @@ export interface BusOptions {
   watchMs?: number;
   /** Where link state is read; replaced in tests. */
   linkState?: (name: string) => 'up' | 'down' | 'unknown';
+  /** The keys of a sealed bus; derivation may take a moment, so the sockets open once they are there. */
+  keys?: Promise<SealedKeys>;
+  /** Where rate-limited warnings about dropped frames go. */
+  warn?: (problem: Problem) => void;
 }
 
 /** Counters of one bus, as the stats route returns them. */
@@ -64,7 +70,9 @@ export class MulticastBus {
   private watcher: NodeJS.Timeout | undefined;
   // What the interface looked like when each side opened; a difference later means close and open again.
   private readonly openedOn = new Map<ReopeningSocket<BusClient>, string>();
-  private readonly framing: Framing;
+  private framing: Framing;
+  // Resolves once the framing can seal and open (at once, unless keys are being derived).
+  private readonly ready: Promise<void>;
   private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0, clientErrors: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
   // Messages leave in the order they were published, even when a large one is still going out in bursts.
@@ -75,10 +83,20 @@ export class MulticastBus {
     this.interfaces = options.networkInterfaces ?? networkInterfaces;
     this.linkState = options.linkState ?? linkState;
     this.watchMs = options.watchMs ?? 2000;
-    this.framing =
+    const overhead = settings.security === 'sealed' ? SEALED_OVERHEAD : 0;
+    const inner: Framing =
       settings.framing === 'lcm'
-        ? new LcmFraming({ maxDatagram: settings.maxDatagram, maxMessage: settings.maxMessage, reassembly: options.reassembly })
-        : new RawFraming(settings.family);
+        ? new LcmFraming({ maxDatagram: settings.maxDatagram - overhead, maxMessage: settings.maxMessage, reassembly: options.reassembly })
+        : new RawFraming(settings.family, overhead);
+    this.framing = inner;
+    this.ready =
+      settings.security === 'sealed'
+        ? (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then((keys) => {
+            this.framing = new SealedFraming(inner, keys, settings.replayWindow * 1000, options.warn);
+          })
+        : Promise.resolve();
+    // A failed derivation shows when a socket tries to open; this only keeps it from being unhandled.
+    this.ready.catch(() => undefined);
     const announce = (users: Iterable<BusClient>, state: SocketState) => {
       for (const user of users) user.onState(state);
     };
@@ -239,7 +257,19 @@ export class MulticastBus {
     this.watcher.unref();
   }
 
+  /** Waits for the keys of a sealed bus; a problem to show when they could not be made. */
+  private async keysProblem(): Promise<OpenAttempt | undefined> {
+    try {
+      await this.ready;
+      return undefined;
+    } catch (error) {
+      return { problem: { code: 'key-failed', params: { detail: String((error as Error).message ?? error) } }, phase: 'error' };
+    }
+  }
+
   private async openReceiver(): Promise<OpenAttempt> {
+    const failed = await this.keysProblem();
+    if (failed) return failed;
     const { where, fingerprint } = this.lookUpInterface();
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
     this.openedOn.set(this.receiver, fingerprint);
@@ -255,6 +285,8 @@ export class MulticastBus {
   }
 
   private async openSender(): Promise<OpenAttempt> {
+    const failed = await this.keysProblem();
+    if (failed) return failed;
     const { where, fingerprint } = this.lookUpInterface();
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
     this.openedOn.set(this.sender, fingerprint);

@@ -8,10 +8,14 @@ const EMPTY = Buffer.alloc(0);
 
 /** Raw framing: a message is one datagram, its payload and nothing else; what plain UDP devices speak. */
 export class RawFraming implements Framing {
-  constructor(private readonly family: AddressFamily) {}
+  /** `overhead`: bytes a wrapping framing adds to each datagram (sealing), taken off the limit. */
+  constructor(
+    private readonly family: AddressFamily,
+    private readonly overhead = 0,
+  ) {}
 
   encode(_topic: string, payload: Buffer): OutgoingDatagram[] {
-    const limit = MAX_DATAGRAM_PAYLOAD[this.family];
+    const limit = MAX_DATAGRAM_PAYLOAD[this.family] - this.overhead;
     if (payload.length > limit) throw new BusError({ code: 'too-large', params: { size: payload.length, limit, family: this.family } });
     return [[EMPTY, payload]];
   }

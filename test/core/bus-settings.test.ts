@@ -22,6 +22,8 @@ describe('bus settings', () => {
         rcvbuf: 8 * 1024 * 1024,
         sources: [],
         rejoin: 0,
+        security: 'none',
+        replayWindow: 120,
       },
     });
   });
@@ -29,7 +31,7 @@ describe('bus settings', () => {
   it('takes the string values the editor stores, trimmed', () => {
     const result = parseBusSettings({ group: ' ff15::1234 ', port: '5000', ttl: '0', iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: '65527', maxMessage: '1000', rcvbuf: '0' });
     assert.deepEqual(result, {
-      settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: 65527, maxMessage: 1000, rcvbuf: 0, sources: [], rejoin: 0 },
+      settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: 65527, maxMessage: 1000, rcvbuf: 0, sources: [], rejoin: 0, security: 'none', replayWindow: 120 },
     });
   });
 
@@ -60,7 +62,7 @@ describe('bus settings', () => {
     assert.deepEqual(problemCodes({ maxDatagram: '65508' }), ['bad-max-datagram']);
     assert.deepEqual(problemCodes({ maxDatagram: '65507' }), []);
     assert.deepEqual(problemCodes({ group: 'ff15::1', maxDatagram: '65527' }), []);
-    assert.deepEqual(problemCodes({ maxDatagram: '100' }), ['bad-max-datagram']);
+    assert.deepEqual(problemCodes({ maxDatagram: '159' }), ['bad-max-datagram']);
     assert.deepEqual(problemCodes({ maxMessage: '0' }), ['bad-max-message']);
     assert.deepEqual(problemCodes({ rcvbuf: '-1' }), ['bad-rcvbuf']);
   });
@@ -80,6 +82,12 @@ describe('bus settings', () => {
     assert.deepEqual(problemCodes({ iface: '*', rejoin: '60' }), []);
     assert.deepEqual(problemCodes({ rejoin: '3601' }), ['bad-rejoin']);
     assert.deepEqual(problemCodes({ group: 'ff02::1', iface: '*' }), ['zone-needs-iface']);
+  });
+
+  it('knows the security choices and the replay time window', () => {
+    assert.deepEqual(problemCodes({ security: 'sealed', replayWindow: '300' }), []);
+    assert.deepEqual(problemCodes({ security: 'tls' }), ['bad-security']);
+    assert.deepEqual(problemCodes({ replayWindow: '0' }), ['bad-replay-window']);
   });
 
   it('rejects interface text that can be neither a name nor an address', () => {

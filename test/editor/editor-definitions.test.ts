@@ -21,6 +21,7 @@ describe('editor definitions as built into nodes/*.html', () => {
   it('multicast-bus is a config node whose fields explain what is wrong', () => {
     const def = editorDefinition('multicast-bus');
     assert.equal(def.category, 'config');
+    assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { key: { type: 'password' }, previousKey: { type: 'password' } }, 'keys stay out of the flow file');
     const { group, port, ttl } = def.defaults;
     assert.equal(group.validate('239.255.76.67'), true);
     assert.equal(group.validate('ff15::1234'), true);
@@ -31,7 +32,7 @@ describe('editor definitions as built into nodes/*.html', () => {
     assert.equal(ttl.validate('256'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.ttl»');
     assert.deepEqual(
       Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])),
-      { name: '', group: '239.255.76.67', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'lcm', maxDatagram: 1400, maxMessage: 16777216, rcvbuf: 8388608, source: '', rejoin: 0 },
+      { name: '', group: '239.255.76.67', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'lcm', maxDatagram: 1400, maxMessage: 16777216, rcvbuf: 8388608, source: '', rejoin: 0, security: 'none', replayWindow: 120 },
     );
   });
 

@@ -13,6 +13,13 @@ interface BusProperties {
   rcvbuf: number;
   source: string;
   rejoin: number;
+  security: string;
+  replayWindow: number;
+}
+
+interface BusCredentials {
+  key: string;
+  previousKey: string;
 }
 
 interface InterfaceChoice {
@@ -20,7 +27,7 @@ interface InterfaceChoice {
   addresses: { address: string; family: string }[];
 }
 
-RED.nodes.registerType<BusProperties>('multicast-bus', {
+RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
   category: 'config',
   defaults: {
     name: { value: '' },
@@ -30,11 +37,17 @@ RED.nodes.registerType<BusProperties>('multicast-bus', {
     iface: { value: '' },
     loopback: { value: true },
     framing: { value: 'lcm' },
-    maxDatagram: { value: 1400, validate: validator('multicast-bus.validation.maxDatagram', integerBetween(128, 65527)) },
+    maxDatagram: { value: 1400, validate: validator('multicast-bus.validation.maxDatagram', integerBetween(160, 65527)) },
     maxMessage: { value: 16777216, validate: validator('multicast-bus.validation.maxMessage', integerBetween(1, 1073741824)) },
     rcvbuf: { value: 8388608, validate: validator('multicast-bus.validation.rcvbuf', integerBetween(0, 1073741824)) },
     source: { value: '' },
     rejoin: { value: 0, validate: validator('multicast-bus.validation.rejoin', integerBetween(0, 3600)) },
+    security: { value: 'none' },
+    replayWindow: { value: 120, validate: validator('multicast-bus.validation.replayWindow', integerBetween(1, 86400)) },
+  },
+  credentials: {
+    key: { type: 'password' },
+    previousKey: { type: 'password' },
   },
   label: function () {
     if (this.name) return this.name;
@@ -48,6 +61,16 @@ RED.nodes.registerType<BusProperties>('multicast-bus', {
         $('.multicast-bus-lcm-only').toggle($(this).val() === 'lcm');
       })
       .trigger('change');
+    $('#node-config-input-security')
+      .on('change', function () {
+        $('.multicast-bus-sealed-only').toggle($(this).val() === 'sealed');
+      })
+      .trigger('change');
+    // A random 256-bit key, made in the browser: paste the same on every host of the bus.
+    $('#multicast-bus-generate-key').on('click', () => {
+      const bytes = crypto.getRandomValues(new Uint8Array(32));
+      $('#node-config-input-key').attr('type', 'text').val(btoa(String.fromCharCode(...bytes)));
+    });
     // Offer the host's interfaces while keeping the field free text: Node-RED may run on another machine than the browser.
     const list = $('#multicast-bus-interfaces');
     $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {

@@ -1,4 +1,5 @@
 import type { NodeAPI, NodeDef } from 'node-red';
+import { deriveBusKey, keyTextProblem } from '../../core/bus-key';
 import { parseBusSettings } from '../../core/bus-settings';
 import { listInterfaces } from '../../core/interface-resolver';
 import { MulticastBus } from '../../core/multicast-bus';
@@ -16,6 +17,13 @@ interface MulticastBusDef extends NodeDef {
   rcvbuf: string | number;
   source: string;
   rejoin: string | number;
+  security: string;
+  replayWindow: string | number;
+}
+
+interface BusCredentials {
+  key?: string;
+  previousKey?: string;
 }
 
 export = function registerMulticastBus(RED: NodeAPI): void {
@@ -33,12 +41,23 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     };
 
     const parsed = parseBusSettings(config);
-    if ('problems' in parsed) {
-      node.configProblems = parsed.problems;
-      node.error(parsed.problems.map(node.describe).join('; '));
+    const credentials = ((node as unknown as { credentials?: BusCredentials }).credentials ?? {}) as BusCredentials;
+    const problems = 'problems' in parsed ? parsed.problems : [];
+    const sealed = 'settings' in parsed && parsed.settings.security === 'sealed';
+    if (sealed) {
+      const keyProblem = keyTextProblem(credentials.key ?? '');
+      if (keyProblem) problems.push({ code: keyProblem });
+    }
+    node.configProblems = problems;
+    if (problems.length > 0 || !('settings' in parsed)) {
+      node.error(problems.map(node.describe).join('; '));
     } else {
-      node.configProblems = [];
-      node.bus = new MulticastBus(parsed.settings);
+      const keys = sealed
+        ? Promise.all([deriveBusKey(credentials.key ?? ''), credentials.previousKey ? deriveBusKey(credentials.previousKey) : undefined]).then(
+            ([current, previous]) => ({ current, previous }),
+          )
+        : undefined;
+      node.bus = new MulticastBus(parsed.settings, { keys, warn: (problem) => node.warn(node.describe(problem)) });
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -48,7 +67,10 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('multicast-bus', MulticastBusConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  // The key lives in the credentials, never in the flow file.
+  RED.nodes.registerType('multicast-bus', MulticastBusConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: { key: { type: 'password' }, previousKey: { type: 'password' } },
+  });
 
   RED.httpAdmin.get('/multicast-bus/interfaces', RED.auth.needsPermission('multicast-bus.read'), (_req, res) => {
     res.json(listInterfaces());
