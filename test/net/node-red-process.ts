@@ -8,6 +8,8 @@ const packageRoot = resolve(__dirname, '..', '..');
 /** A Node-RED started as a user starts it, with this package in its user directory. */
 export interface NodeRedProcess {
   url: string;
+  /** The process id (of Node-RED itself when started without a prefix). */
+  pid: number;
   userDir: string;
   /** Everything Node-RED printed so far. */
   output(): string;
@@ -72,6 +74,7 @@ export async function startNodeRed(options: { port: number; flows?: unknown[]; h
 
   return {
     url,
+    pid: child.pid!,
     userDir,
     output: () => output,
     async api(path, init = {}) {
