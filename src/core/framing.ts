@@ -26,4 +26,6 @@ export interface Framing {
   stats(): Record<string, unknown>;
   /** Messages lost over all senders, for the status text. */
   lost(): number;
+  /** Datagrams dropped as malformed, forged, replayed or unsealed, for the status text. */
+  dropped(): number;
 }

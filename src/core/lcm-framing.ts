@@ -88,4 +88,8 @@ export class LcmFraming implements Framing {
   lost(): number {
     return this.tracker.totalLost();
   }
+
+  dropped(): number {
+    return Object.values(this.malformed).reduce((sum, n) => sum + n, 0) + this.reassembler.counts.discarded;
+  }
 }

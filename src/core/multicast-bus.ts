@@ -152,9 +152,9 @@ export class MulticastBus {
     };
   }
 
-  /** Messages received so far, and lost over all senders: what the status text shows. */
-  summary(): { messages: number; lost: number } {
-    return { messages: this.counts.messages, lost: this.framing.lost() };
+  /** Messages received so far, lost over all senders, and datagrams dropped: what the status text shows. */
+  summary(): { messages: number; lost: number; dropped: number } {
+    return { messages: this.counts.messages, lost: this.framing.lost(), dropped: this.framing.dropped() };
   }
 
   /**

@@ -33,4 +33,8 @@ export class RawFraming implements Framing {
   lost(): number {
     return 0;
   }
+
+  dropped(): number {
+    return 0;
+  }
 }

@@ -88,6 +88,11 @@ export class SealedFraming implements Framing {
     return this.inner.lost();
   }
 
+  dropped(): number {
+    const { opened: _opened, ...rejected } = this.counts;
+    return this.inner.dropped() + Object.values(rejected).reduce((sum, n) => sum + n, 0);
+  }
+
   private reject(kind: Rejection): undefined {
     this.counts[kind]++;
     const last = this.lastWarned.get(kind) ?? { at: -Infinity, count: 0 };

@@ -115,6 +115,10 @@ describe('a sealed bus between hosts', function () {
     await untilAsync('a2 to reject every forged frame', async () => ((await rejected()) >= forged.length ? true : undefined));
     // A flip in the key id makes an unknown key; anywhere else, authentication fails.
     assert.equal(await rejected(), forged.length);
+    const dropped = 5 + forged.length;
+    await until('the status to show what was dropped', () =>
+      lines(dir('a2'), 'l.status.jsonl').some((st) => st.text?.endsWith(`dropped ${dropped}`)) ? true : undefined,
+    );
     assert.equal(lines(dir('a2'), 'l.jsonl').length, 5, 'nothing forged or replayed reached the flow');
   });
 });

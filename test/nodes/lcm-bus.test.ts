@@ -130,8 +130,8 @@ describe('LCM framing between nodes', function () {
       ['b', 2, 0],
       ['e', 5, 2],
     ]);
-    const status = await waitForStatus(ins[0], (s) => /lost 2$/.test(s.text ?? ''), 5000);
-    assert.match(status.text!, /^239\.255\.76\.67:17606 · [\d.]+\/s · lost 2$/);
+    const status = await waitForStatus(ins[0], (s) => /lost 2/.test(s.text ?? ''), 5000);
+    assert.match(status.text!, /^239\.255\.76\.67:17606 · [\d.]+\/s · lost 2 · dropped 2$/);
 
     const stats = (await helper.request().get(`/multicast-bus/${busId}/stats`).expect(200)).body;
     assert.equal(stats.framing, 'lcm');

@@ -69,7 +69,9 @@ export function attachToBus(
       const rate = ((now.messages - last.messages) * 1000) / Math.max(1, Date.now() - lastAt);
       last = now;
       lastAt = Date.now();
-      const text = `${bus.label} · ${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s${now.lost > 0 ? ` · lost ${now.lost}` : ''}`;
+      const lost = now.lost > 0 ? ` · lost ${now.lost}` : '';
+      const dropped = now.dropped > 0 ? ` · dropped ${now.dropped}` : '';
+      const text = `${bus.label} · ${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s${lost}${dropped}`;
       if (text !== shown) node.status({ fill: 'green', shape: 'dot', text: (shown = text) });
     };
   })();
