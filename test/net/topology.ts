@@ -26,6 +26,8 @@ export interface Host {
 export interface Topology {
   hosts: Record<string, Host>;
   router: string;
+  /** This process's own interface on LAN A (198.51.100.254). */
+  adminInterface: string;
   /** Runs a command inside a host's namespace and returns its output. */
   exec(host: Host | string, command: string, args: string[]): string;
   /** Starts a long-running program inside a namespace; killed by destroy(). */
@@ -54,6 +56,7 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[]): 
   const topology: Topology = {
     hosts,
     router: ns('router'),
+    adminInterface: `${prefix}adm`,
     exec(host, command, args) {
       const where = typeof host === 'string' ? host : host.namespace;
       return execFileSync('ip', ['netns', 'exec', where, command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createLan, type Lan } from '../net/lan';
+import { createTopology, type Topology } from '../net/topology';
 import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
 import { collect, helper, isReady, ourNodes, waitForStatus } from '../support/node-red';
 import { requireRootNamespaces } from '../support/private-network';
@@ -11,12 +11,12 @@ const haveRuby = spawnSync('ruby', ['--version'], { stdio: 'ignore' }).status ==
 const peers = join(__dirname, '..', 'peers');
 
 describe("the seed's Ruby sender and receiver on other hosts", function () {
-  let lan: Lan | undefined;
+  let lan: Topology | undefined;
 
   beforeEach(function () {
     requireRootNamespaces(this);
     if (!haveRuby) throw new Error('ruby is not installed: .ci/run installs it (apt-get install ruby)');
-    lan = createLan('mcbseed', ['sender', 'receiver']);
+    lan = createTopology('mcbseed', ['sender', 'receiver'], []);
   });
   afterEach(async () => {
     await helper.unload();
@@ -26,14 +26,15 @@ describe("the seed's Ruby sender and receiver on other hosts", function () {
   it('multicast-in hears the Ruby sender, and the Ruby receiver hears multicast-out', async function () {
     this.timeout(20000);
     const network = lan!;
-    const b = bus({ port: 5000, iface: network.bridge, ttl: 1 });
+    // This process sits on LAN A as its admin station, at 198.51.100.254.
+    const b = bus({ port: 5000, iface: network.adminInterface, ttl: 1 });
     const received = sink();
     const inNode = multicastIn(b.id, received.id, { topic: 'seed' });
     const outNode = multicastOut(b.id);
     await helper.load(ourNodes, [tab, b, inNode, outNode, received]);
     await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(helper.getNode(outNode.id), isReady);
-    const [senderHost, receiverHost] = network.hosts;
+    const { sender: senderHost, receiver: receiverHost } = network.hosts;
 
     // Ruby receiver first, so it is listening when Node-RED sends.
     const receiver = network.spawn(receiverHost, 'ruby', [join(peers, 'seed-receiver.rb')], { PORT: '5000' });
@@ -52,7 +53,7 @@ describe("the seed's Ruby sender and receiver on other hosts", function () {
 
     helper.getNode(outNode.id).receive({ payload: 'hello from Node-RED' });
     await until('the Ruby receiver to print our message', () => (heard.includes('hello from Node-RED') ? true : undefined));
-    assert.match(heard, /198\.51\.100\.1:\d+ hello from Node-RED/);
+    assert.match(heard, /198\.51\.100\.254:\d+ hello from Node-RED/);
     // The Ruby receiver is on the bus too, so it also heard the Ruby sender.
     assert.match(heard, new RegExp(`${senderHost.address.replace(/\./g, '\\.')}:\\d+ seed 1`));
   });
