@@ -1,10 +1,10 @@
-import { multicastFamily } from '../core/multicast-address';
+import { isSourceSpecificGroup, multicastFamily } from '../core/multicast-address';
 
 // Node-RED (3.1+) shows a string returned by a validator as the field's message; its types still say boolean.
 type Validator = (value: string) => boolean;
 
 // Validators run outside the node definition, so messages name their catalog explicitly.
-const CATALOG = 'node-red-contrib-multicast-bus/multicast-bus';
+export const CATALOG = 'node-red-contrib-multicast-bus/multicast-bus';
 
 /** A validator that returns the message of `key` when `isValid` fails, so the editor shows why, not just a red border. */
 export function validator(key: string, isValid: (value: string) => boolean): Validator {
@@ -19,4 +19,13 @@ export function integerBetween(low: number, high: number): (value: string) => bo
 /** True for an IPv4 group in 224.0.0.0/4 or an IPv6 group in ff00::/8. */
 export function isMulticastGroup(value: string): boolean {
   return multicastFamily(value) !== undefined;
+}
+
+const IP_TEXT = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
+
+/** True when the Sources field is empty, or lists addresses and the group is a source-specific one. */
+export function sourcesFitGroup(sources: string, group: string): boolean {
+  const list = sources.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) return true;
+  return list.every((s) => IP_TEXT.test(s)) && isSourceSpecificGroup(group);
 }

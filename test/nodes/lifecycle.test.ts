@@ -84,6 +84,23 @@ describe('bus lifecycle across deploys', function () {
     assert.equal(helper.getNode(inNode.id), null);
   });
 
+  it('tests unsaved settings at POST multicast-bus/test: interface, join, probe looped back, receive buffer', async () => {
+    await helper.load(ourNodes, [tab, bus()]);
+    const good = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: '17404', iface: 'lo', ttl: '1', framing: 'lcm' }).expect(200)).body;
+    assert.deepEqual(good.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [
+      ['interface', true],
+      ['join', true],
+      ['send', true],
+      ['loopback', true],
+      ['rcvbuf', true],
+    ]);
+    assert.equal(good.ok, true);
+    const missing = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: '17404', iface: 'eth9' }).expect(200)).body;
+    assert.deepEqual(missing, { ok: false, steps: [{ step: 'interface', ok: false, text: 'multicast-bus.problems.iface-missing' }] });
+    const invalid = (await helper.request().post('/multicast-bus/test').send({ group: '10.0.0.1', port: '0' }).expect(200)).body;
+    assert.deepEqual(invalid.steps.map((s: { text: string }) => s.text), ['multicast-bus.problems.not-multicast', 'multicast-bus.problems.bad-port']);
+  });
+
   it('lists the host interfaces with their addresses at GET multicast-bus/interfaces', async () => {
     await helper.load(ourNodes, [tab, bus()]);
     const response = await helper.request().get('/multicast-bus/interfaces').expect(200);

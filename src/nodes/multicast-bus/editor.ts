@@ -1,4 +1,4 @@
-import { integerBetween, isMulticastGroup, validator } from '../../editor/field-validation';
+import { CATALOG, integerBetween, isMulticastGroup, sourcesFitGroup, validator } from '../../editor/field-validation';
 
 interface BusProperties {
   name: string;
@@ -22,6 +22,11 @@ interface BusCredentials {
   previousKey: string;
 }
 
+/** The current text of a dialog field. */
+function text(field: string): string {
+  return String($(`#node-config-input-${field}`).val() ?? '').trim();
+}
+
 interface InterfaceChoice {
   name: string;
   addresses: { address: string; family: string }[];
@@ -40,7 +45,13 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     maxDatagram: { value: 1400, validate: validator('multicast-bus.validation.maxDatagram', integerBetween(160, 65527)) },
     maxMessage: { value: 16777216, validate: validator('multicast-bus.validation.maxMessage', integerBetween(1, 1073741824)) },
     rcvbuf: { value: 8388608, validate: validator('multicast-bus.validation.rcvbuf', integerBetween(0, 1073741824)) },
-    source: { value: '' },
+    source: {
+      value: '',
+      validate: function (this: { group?: string }, value: string) {
+        const group = String($('#node-config-input-group').val() ?? this.group ?? '');
+        return sourcesFitGroup(String(value ?? ''), group) ? true : (RED._(`${CATALOG}:multicast-bus.validation.source`) as unknown as boolean);
+      },
+    },
     rejoin: { value: 0, validate: validator('multicast-bus.validation.rejoin', integerBetween(0, 3600)) },
     security: { value: 'none' },
     replayWindow: { value: 120, validate: validator('multicast-bus.validation.replayWindow', integerBetween(1, 86400)) },
@@ -55,6 +66,47 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     return this.iface ? `${where} · ${this.iface}` : where;
   },
   oneditprepare: function () {
+    // Say what is wrong under the field as the user types, not only with a red border.
+    const inline: [string, () => string | undefined][] = [
+      ['group', () => (isMulticastGroup(text('group')) ? undefined : 'group')],
+      ['port', () => (integerBetween(1, 65535)(text('port')) ? undefined : 'port')],
+      ['ttl', () => (integerBetween(0, 255)(text('ttl')) ? undefined : 'ttl')],
+      ['source', () => (sourcesFitGroup(text('source'), text('group')) ? undefined : 'source')],
+    ];
+    const refresh = () => {
+      for (const [field, check] of inline) {
+        const problem = check();
+        $(`#multicast-bus-message-${field}`).text(problem ? RED._(`${CATALOG}:multicast-bus.validation.${problem}`) : '');
+      }
+    };
+    for (const [field] of inline) $(`#node-config-input-${field}`).on('input change', refresh);
+    $('#node-config-input-group').on('input change', refresh);
+    refresh();
+
+    $('#multicast-bus-test').on('click', () => {
+      const result = $('#multicast-bus-test-result').empty();
+      $('<li>').text(RED._(`${CATALOG}:multicast-bus.probe.running`)).appendTo(result);
+      const fields = ['group', 'port', 'ttl', 'iface', 'framing', 'maxDatagram', 'maxMessage', 'rcvbuf', 'source', 'rejoin', 'security', 'replayWindow'];
+      const body: Record<string, unknown> = Object.fromEntries(fields.map((field) => [field, text(field)]));
+      body.loopback = $('#node-config-input-loopback').prop('checked');
+      $.ajax({ url: 'multicast-bus/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body) })
+        .done((answer: { ok: boolean; steps: { ok: boolean; text: string }[] }) => {
+          result.empty();
+          for (const step of answer.steps) {
+            $('<li>')
+              .addClass(step.ok ? 'multicast-bus-test-ok' : 'multicast-bus-test-failed')
+              .append($('<i>').addClass(step.ok ? 'fa fa-check' : 'fa fa-times').css({ color: step.ok ? '#3a3' : '#d33', width: '18px' }))
+              .append($('<span>').text(step.text))
+              .appendTo(result);
+          }
+          $('<li>').css({ 'margin-top': '6px', opacity: 0.8 }).text(RED._(`${CATALOG}:multicast-bus.probe.advice`)).appendTo(result);
+        })
+        .fail((xhr: { status: number; responseText: string }) => {
+          result.empty();
+          $('<li>').addClass('multicast-bus-test-failed').text(`${xhr.status}: ${xhr.responseText}`).appendTo(result);
+        });
+    });
+
     // Datagram size and message limit only mean something with LCM framing.
     $('#node-config-input-framing')
       .on('change', function () {
@@ -75,7 +127,8 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     const list = $('#multicast-bus-interfaces');
     $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {
       list.empty();
-      $('<option>').attr('value', '*').text(RED._('node-red-contrib-multicast-bus/multicast-bus:multicast-bus.placeholder.allInterfaces')).appendTo(list);
+      $('<option>').attr('value', '').text(RED._(`${CATALOG}:multicast-bus.placeholder.iface`)).appendTo(list);
+      $('<option>').attr('value', '*').text(RED._(`${CATALOG}:multicast-bus.placeholder.allInterfaces`)).appendTo(list);
       for (const choice of interfaces) {
         const addresses = choice.addresses.map((a) => a.address).join(', ');
         $('<option>').attr('value', choice.name).text(`${choice.name} (${addresses})`).appendTo(list);

@@ -3,6 +3,8 @@ import { deriveBusKey, keyTextProblem } from '../../core/bus-key';
 import { parseBusSettings } from '../../core/bus-settings';
 import { listInterfaces } from '../../core/interface-resolver';
 import { MulticastBus } from '../../core/multicast-bus';
+import { probeBus } from '../../core/bus-probe';
+import type { Problem } from '../../core/problem';
 import type { MulticastBusNode } from './multicast-bus-node';
 
 interface MulticastBusDef extends NodeDef {
@@ -27,12 +29,14 @@ interface BusCredentials {
 }
 
 export = function registerMulticastBus(RED: NodeAPI): void {
+  const describe = (problem: Problem) => RED._(`multicast-bus.problems.${problem.code}`, problem.params ?? {});
+
   function MulticastBusConfig(this: MulticastBusNode, config: MulticastBusDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const lastReported: Record<'receive' | 'send', string> = { receive: '', send: '' };
 
-    node.describe = (problem) => RED._(`multicast-bus.problems.${problem.code}`, problem.params ?? {});
+    node.describe = describe;
     node.report = (side, state) => {
       const key = state.problem ? JSON.stringify(state.problem) : '';
       if (key === lastReported[side]) return;
@@ -74,6 +78,27 @@ export = function registerMulticastBus(RED: NodeAPI): void {
 
   RED.httpAdmin.get('/multicast-bus/interfaces', RED.auth.needsPermission('multicast-bus.read'), (_req, res) => {
     res.json(listInterfaces());
+  });
+
+  // The editor's Test button: tries unsaved settings on this host and says, step by step, what worked.
+  RED.httpAdmin.post('/multicast-bus/test', RED.auth.needsPermission('multicast-bus.write'), (req, res) => {
+    const parsed = parseBusSettings(req.body ?? {});
+    if ('problems' in parsed) {
+      res.json({ ok: false, steps: parsed.problems.map((problem) => ({ step: 'settings', ok: false, text: describe(problem) })) });
+      return;
+    }
+    probeBus(parsed.settings).then(
+      (steps) =>
+        res.json({
+          ok: steps.every((step) => step.ok),
+          steps: steps.map(({ step, ok, problem, detail }) => ({
+            step,
+            ok,
+            text: problem && !ok ? describe(problem) : RED._(`multicast-bus.probe.${step}`, { group: parsed.settings.group, port: parsed.settings.port, ...detail }),
+          })),
+        }),
+      (error: unknown) => res.status(500).json({ ok: false, steps: [{ step: 'probe', ok: false, text: String(error) }] }),
+    );
   });
 
   RED.httpAdmin.get('/multicast-bus/:id/stats', RED.auth.needsPermission('multicast-bus.read'), (req, res) => {
