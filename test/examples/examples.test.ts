@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { helper, isReady, nextMessage, ourNodes, udpNode, waitForStatus } from '../support/node-red';
 import { ip, requirePrivateNetwork } from '../support/private-network';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');
 const injectNode = require(require.resolve('@node-red/nodes/core/common/20-inject.js', { paths: [require.resolve('node-red')] }));
 const commentNode = require(require.resolve('@node-red/nodes/core/common/90-comment.js', { paths: [require.resolve('node-red')] }));
+const switchNode = require(require.resolve('@node-red/nodes/core/function/10-switch.js', { paths: [require.resolve('node-red')] }));
 
 describe('example flows', function () {
   beforeEach(function () {
@@ -39,7 +40,7 @@ describe('example flows', function () {
         .map((n) => (n.type === 'multicast-in' ? { ...n, wires: [[`probe-${n.id}`]] } : n));
       // A sealed bus has no key in the flow file (keys are credentials): give it one, as the user does with Generate.
       const credentials = Object.fromEntries(flow.filter((n) => n.security === 'sealed').map((n) => [n.id, { key: randomBytes(32).toString('base64') }]));
-      await helper.load([...ourNodes, injectNode, commentNode], [...testable, ...probes], credentials);
+      await helper.load([...ourNodes, injectNode, commentNode, switchNode, udpNode], [...testable, ...probes], credentials);
       for (const n of flow.filter((n) => n.type === 'multicast-in' || n.type === 'multicast-out')) {
         await waitForStatus(helper.getNode(n.id), isReady);
       }
