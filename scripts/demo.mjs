@@ -24,7 +24,7 @@ copyFileSync(join(root, 'examples', 'Loopback demo.json'), join(userDir, 'flows.
 writeFileSync(
   join(userDir, 'settings.js'),
   `module.exports = { uiHost: '127.0.0.1', uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false, ` +
-    `editorTheme: { tours: false }, logging: { console: { level: 'info' } } };\n`,
+    `editorTheme: { tours: false }, telemetry: { enabled: false }, logging: { console: { level: 'info' } } };\n`,
 );
 
 const redJs = createRequire(import.meta.url).resolve('node-red/red.js');

@@ -32,7 +32,7 @@ export async function startNodeRed(options: { port: number; flows?: unknown[]; h
   writeFileSync(
     join(userDir, 'settings.js'),
     `module.exports = { uiHost: '${host}', uiPort: ${options.port}, flowFile: 'flows.json', credentialSecret: false, ` +
-      `editorTheme: { tours: false }, logging: { console: { level: 'info' } } };\n`,
+      `editorTheme: { tours: false }, telemetry: { enabled: false }, logging: { console: { level: 'info' } } };\n`,
   );
   const redJs = require.resolve('node-red/red.js');
   const command = [...(options.prefix ?? []), process.execPath, redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')];
