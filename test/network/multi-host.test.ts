@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { busNode, type Flow, lines, listener, sender, tab } from '../net/host-flows';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
+import { deployFlow, startRuntimes } from '../net/host-runtimes';
+import type { NodeRedProcess } from '../net/node-red-process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,12 +22,7 @@ describe('across hosts and a router, one Node-RED per host', function () {
     this.timeout(120000);
     if (namespaceMode !== 'root') return;
     net = createTopology('mcbn', ['a1', 'a2', 'a3', 'a4', 'a5'], ['b1']);
-    await Promise.all(
-      RUNTIMES.map(async (name) => {
-        const host = net.hosts[name];
-        red[name] = await startNodeRed({ port: 1880, host: host.address, prefix: ['ip', 'netns', 'exec', host.namespace] });
-      }),
-    );
+    Object.assign(red, await startRuntimes(net, RUNTIMES));
   });
   after(async () => {
     await Promise.all(Object.values(red).map((r) => r.stop()));
@@ -37,8 +33,7 @@ describe('across hosts and a router, one Node-RED per host', function () {
   });
 
   const dir = (name: string) => red[name].userDir;
-  const deploy = (name: string, flow: Flow) =>
-    red[name].api('/flows', { method: 'POST', body: [tab, ...flow], headers: { 'Node-RED-Deployment-Type': 'full' } });
+  const deploy = (name: string, flow: Flow) => deployFlow(red[name], flow);
   /** Deploys, then waits until each listener on each host shows a green status. */
   async function deployAll(flows: Record<string, Flow>) {
     await Promise.all(Object.entries(flows).map(([name, flow]) => deploy(name, flow)));

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { busNode, type Flow, lines, listener, sender, tab } from '../net/host-flows';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
+import { deployFlow, startRuntimes } from '../net/host-runtimes';
+import type { NodeRedProcess } from '../net/node-red-process';
 import { createTopology, type Topology } from '../net/topology';
 import { requireCapture } from '../support/packet-capture';
 import { udpPayloads } from '../support/pcap';
@@ -21,12 +22,7 @@ describe('a sealed bus between hosts', function () {
     this.timeout(120000);
     if (namespaceMode !== 'root') return;
     net = createTopology('mcbs', ['a1', 'a2', 'a3', 'a4', 'a5'], []);
-    await Promise.all(
-      ['a1', 'a2', 'a3', 'a4'].map(async (name) => {
-        const host = net.hosts[name];
-        red[name] = await startNodeRed({ port: 1880, host: host.address, prefix: ['ip', 'netns', 'exec', host.namespace] });
-      }),
-    );
+    Object.assign(red, await startRuntimes(net, ['a1', 'a2', 'a3', 'a4']));
   });
   after(async () => {
     await Promise.all(Object.values(red).map((r) => r.stop()));
@@ -42,8 +38,7 @@ describe('a sealed bus between hosts', function () {
     ...busNode('bus', { security: key === undefined ? 'none' : 'sealed', ...fields }),
     ...(key === undefined ? {} : { credentials: { key } }),
   });
-  const deploy = (name: string, flow: Flow) =>
-    red[name].api('/flows', { method: 'POST', body: [tab, ...flow], headers: { 'Node-RED-Deployment-Type': 'full' } });
+  const deploy = (name: string, flow: Flow) => deployFlow(red[name], flow);
   const stats = async (name: string) => red[name].api('/multicast-bus/bus/stats');
   const send = async (name: string, payload: unknown) => {
     const response = await fetch(`${red[name].url}/send/s`, {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lines, listener, tab } from '../net/host-flows';
+import { lines, listener } from '../net/host-flows';
+import { deployFlow } from '../net/host-runtimes';
 import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
 import { requirePrivateNetwork } from '../support/private-network';
 import { until, untilAsync } from '../support/until';
@@ -42,7 +43,7 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
         ]
       : [];
     const bus = { id: 'bus', type: 'multicast-bus', group: '239.255.76.67', port: String(port), ttl: '0', iface: 'lo', loopback: true, framing: 'lcm', maxDatagram: '1400', maxMessage: '16777216', rcvbuf: '8388608', source: '', rejoin: '0', security: 'none', replayWindow: '120' };
-    await red.api('/flows', { method: 'POST', body: [tab, bus, ...listener('l', 'bus', red.userDir, { topic: 'GOOD' }), ...work], headers: { 'Node-RED-Deployment-Type': 'full' } });
+    await deployFlow(red, [bus, ...listener('l', 'bus', red.userDir, { topic: 'GOOD' }), ...work]);
     await until('the listener to join', () => (lines(red!.userDir, 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
     return red;
   }
