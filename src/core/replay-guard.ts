@@ -28,11 +28,14 @@ export class ReplayGuard {
     if (Math.abs(this.now() - sentAt) > this.toleranceMs) return 'stale';
     const state = this.sessions.get(session);
     if (!state) {
-      // A session forgotten (evicted) and seen again within the time window is accepted: the window bounds that risk.
+      // A session forgotten (evicted as the idlest) and seen again within the time window is accepted: the window bounds that risk.
       if (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value as string);
       this.sessions.set(session, { highest: counter, seen: 1n });
       return 'fresh';
     }
+    // Map order is recency order: the first entry is the session heard from least recently, the one to evict.
+    this.sessions.delete(session);
+    this.sessions.set(session, state);
     if (counter > state.highest) {
       const ahead = counter - state.highest;
       state.seen = ahead >= WINDOW ? 1n : ((state.seen << ahead) | 1n) & ((1n << WINDOW) - 1n);

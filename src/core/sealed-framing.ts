@@ -64,13 +64,15 @@ export class SealedFraming implements Framing {
     if (!entry) return this.reject('unknownKey');
     // Session keys are cached per session; the cache is cleared when it grows past what honest senders need.
     if (entry.sessions.size > 4096) entry.sessions.clear();
+    const session = header.session.toString('hex');
+    const known = entry.sessions.has(session);
     const opened = unseal(bytes, header, entry.key, entry.sessions);
     if (!opened) {
-      // A forged frame must not leave a derived key behind.
-      entry.sessions.delete(header.session.toString('hex'));
+      // A forged frame must not leave a derived key behind, nor evict the key of an honest session it names.
+      if (!known) entry.sessions.delete(session);
       return this.reject('authFailed');
     }
-    const verdict = this.guard.check(header.session.toString('hex'), header.counter, header.sentAt);
+    const verdict = this.guard.check(session, header.counter, header.sentAt);
     if (verdict !== 'fresh') return this.reject(verdict);
     this.counts.opened++;
     return this.inner.decode(opened, sender);

@@ -1,4 +1,4 @@
-import { isSourceSpecificGroup, multicastFamily } from '../core/multicast-address';
+import { isSourceSpecificGroup, MAX_DATAGRAM_PAYLOAD, multicastFamily } from '../core/multicast-address';
 
 // Node-RED (3.1+) shows a string returned by a validator as the field's message; its types still say boolean.
 type Validator = (value: string) => boolean;
@@ -14,6 +14,12 @@ export function validator(key: string, isValid: (value: string) => boolean): Val
 /** True for whole numbers from low to high, as typed into a field. */
 export function integerBetween(low: number, high: number): (value: string) => boolean {
   return (value) => /^\d+$/.test(value) && Number(value) >= low && Number(value) <= high;
+}
+
+/** True when a datagram size fits one UDP datagram of the group's family (65,507 bytes for IPv4, 65,527 for IPv6). */
+export function datagramFitsGroup(value: string, group: string): boolean {
+  const family = multicastFamily(group) ?? 'IPv4';
+  return integerBetween(160, MAX_DATAGRAM_PAYLOAD[family])(value);
 }
 
 /** True for an IPv4 group in 224.0.0.0/4 or an IPv6 group in ff00::/8. */

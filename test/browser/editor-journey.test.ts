@@ -2,13 +2,15 @@
 // private network namespace: palette, drag, dialogs, interface list, inline validation, Test, an example, deploy.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
 import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
 
 const CHROMIUM = '/usr/bin/chromium';
-const images = join(__dirname, '..', '..', 'docs', 'images');
+// The README's screenshots are rewritten only on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+const images = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', '..', 'docs', 'images') : join(tmpdir(), 'multicast-bus-screenshots');
 
 describe('the editor journey in a real browser', function () {
   this.timeout(120000);
@@ -29,7 +31,7 @@ describe('the editor journey in a real browser', function () {
   });
   afterEach(async function () {
     // What the page looked like when a step failed: the first thing to look at.
-    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: join(images, '..', '..', 'browser-failure.png') }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: join(tmpdir(), 'multicast-bus-browser-failure.png') }).catch(() => undefined);
   });
   after(async () => {
     await browser?.close();

@@ -87,6 +87,16 @@ describe('replay guard', () => {
     assert.equal(guard.check('t', 5n, 1_000_000), 'fresh', 'sessions are apart');
   });
 
+  it('when full, forgets the session heard from least recently, not the one added first', () => {
+    const guard = new ReplayGuard(60_000, () => 1_000_000, 2);
+    assert.equal(guard.check('a', 1n, 1_000_000), 'fresh');
+    assert.equal(guard.check('b', 1n, 1_000_000), 'fresh');
+    assert.equal(guard.check('a', 2n, 1_000_000), 'fresh');
+    assert.equal(guard.check('c', 1n, 1_000_000), 'fresh', 'b, the idlest, makes room');
+    assert.equal(guard.check('a', 2n, 1_000_000), 'replayed', 'a is still remembered');
+    assert.equal(guard.check('b', 1n, 1_000_000), 'fresh', 'b was forgotten');
+  });
+
   it('rejects frames sent too long ago or from the future', () => {
     const guard = new ReplayGuard(60_000, () => 1_000_000);
     assert.equal(guard.check('s', 1n, 1_000_000 - 60_001), 'stale');

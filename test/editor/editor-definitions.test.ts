@@ -12,7 +12,8 @@ function editorDefinition(type: string): any {
   assert.match(script, new RegExp(`RED\\.nodes\\.registerType\\("${type}", \\{`), 'a literal registerType the flow library can read');
   const registered: Record<string, any> = {};
   const RED = { nodes: { registerType: (name: string, def: unknown) => (registered[name] = def) }, _: (key: string) => `«${key}»` };
-  runInNewContext(script, { RED });
+  // Validators that look at another field read the dialog through jQuery; with no dialog open they use the node's value.
+  runInNewContext(script, { RED, $: () => ({ val: () => undefined }) });
   assert.ok(registered[type], `${type} registered`);
   return registered[type];
 }
@@ -22,7 +23,11 @@ describe('editor definitions as built into nodes/*.html', () => {
     const def = editorDefinition('multicast-bus');
     assert.equal(def.category, 'config');
     assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { key: { type: 'password' }, previousKey: { type: 'password' } }, 'keys stay out of the flow file');
-    const { group, port, ttl } = def.defaults;
+    const { group, port, ttl, maxDatagram } = def.defaults;
+    assert.equal(maxDatagram.validate.call({ group: '239.255.76.67' }, '65507'), true);
+    assert.equal(maxDatagram.validate.call({ group: '239.255.76.67' }, '65508'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxDatagram»', 'what the runtime refuses for IPv4');
+    assert.equal(maxDatagram.validate.call({ group: 'ff15::1234' }, '65527'), true);
+    assert.equal(maxDatagram.validate.call({ group: 'ff15::1234' }, '159'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxDatagram»');
     assert.equal(group.validate('239.255.76.67'), true);
     assert.equal(group.validate('ff15::1234'), true);
     assert.equal(group.validate('192.168.1.10'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.group»');

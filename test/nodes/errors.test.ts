@@ -82,6 +82,13 @@ describe('errors a user can cause', function () {
     assert.equal((await arrived).payload, 'still here');
   });
 
+  it('checks the previous key of a sealed bus like the key, and says how to fix it', async () => {
+    const sealed = bus({ port: 17105, framing: 'lcm', security: 'sealed' });
+    const inNode = multicastIn(sealed.id, 'nowhere');
+    await helper.load(ourNodes, [tab, sealed, inNode], { [sealed.id]: { key: 'a long enough passphrase', previousKey: ' short ' } });
+    assert.deepEqual(currentStatus(helper.getNode(inNode.id)), { fill: 'red', shape: 'ring', text: 'multicast-bus.problems.previous-key-too-short' });
+  });
+
   it('shows a red status on a node that has no bus', async () => {
     const lonely = multicastIn('', 'nowhere');
     await helper.load(ourNodes, [tab, lonely]);

@@ -99,6 +99,23 @@ describe('bus lifecycle across deploys', function () {
     assert.deepEqual(missing, { ok: false, steps: [{ step: 'interface', ok: false, text: 'multicast-bus.problems.iface-missing' }] });
     const invalid = (await helper.request().post('/multicast-bus/test').send({ group: '10.0.0.1', port: '0' }).expect(200)).body;
     assert.deepEqual(invalid.steps.map((s: { text: string }) => s.text), ['multicast-bus.problems.not-multicast', 'multicast-bus.problems.bad-port']);
+    const hostile = await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: { toString: 1 } }).expect(400);
+    assert.equal(hostile.body.ok, false, 'a body that cannot be read as settings gets a JSON answer');
+  });
+
+  it('sends no probe on raw framing or a sealed bus, so flows on this host hear nothing', async () => {
+    const b = bus({ port: 17405 });
+    const out = sink();
+    const inNode = multicastIn(b.id, out.id);
+    await helper.load(ourNodes, [tab, b, inNode, out]);
+    await waitForStatus(helper.getNode(inNode.id), isReady);
+    const heard = collect(helper.getNode(out.id));
+    for (const settings of [{ framing: 'raw' }, { framing: 'lcm', security: 'sealed' }]) {
+      const report = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: '17405', iface: 'lo', ...settings }).expect(200)).body;
+      assert.deepEqual(report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [['interface', true], ['join', true], ['unsent', true], ['rcvbuf', true]]);
+    }
+    await delay(300);
+    assert.deepEqual(heard, []);
   });
 
   it('lists the host interfaces with their addresses at GET multicast-bus/interfaces', async () => {

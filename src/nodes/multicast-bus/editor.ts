@@ -1,4 +1,4 @@
-import { CATALOG, integerBetween, isMulticastGroup, sourcesFitGroup, validator } from '../../editor/field-validation';
+import { CATALOG, datagramFitsGroup, integerBetween, isMulticastGroup, sourcesFitGroup, validator } from '../../editor/field-validation';
 
 interface BusProperties {
   name: string;
@@ -42,7 +42,13 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     iface: { value: '' },
     loopback: { value: true },
     framing: { value: 'lcm' },
-    maxDatagram: { value: 1400, validate: validator('multicast-bus.validation.maxDatagram', integerBetween(160, 65527)) },
+    maxDatagram: {
+      value: 1400,
+      validate: function (this: { group?: string }, value: string) {
+        const group = String($('#node-config-input-group').val() ?? this.group ?? '');
+        return datagramFitsGroup(String(value ?? '').trim(), group) ? true : (RED._(`${CATALOG}:multicast-bus.validation.maxDatagram`) as unknown as boolean);
+      },
+    },
     maxMessage: { value: 16777216, validate: validator('multicast-bus.validation.maxMessage', integerBetween(1, 1073741824)) },
     rcvbuf: { value: 8388608, validate: validator('multicast-bus.validation.rcvbuf', integerBetween(0, 1073741824)) },
     source: {

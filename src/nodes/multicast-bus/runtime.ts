@@ -51,13 +51,15 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     if (sealed) {
       const keyProblem = keyTextProblem(credentials.key ?? '');
       if (keyProblem) problems.push({ code: keyProblem });
+      const previousProblem = credentials.previousKey?.trim() ? keyTextProblem(credentials.previousKey) : undefined;
+      if (previousProblem) problems.push({ code: 'previous-key-too-short' });
     }
     node.configProblems = problems;
     if (problems.length > 0 || !('settings' in parsed)) {
       node.error(problems.map(node.describe).join('; '));
     } else {
       const keys = sealed
-        ? Promise.all([deriveBusKey(credentials.key ?? ''), credentials.previousKey ? deriveBusKey(credentials.previousKey) : undefined]).then(
+        ? Promise.all([deriveBusKey(credentials.key ?? ''), credentials.previousKey?.trim() ? deriveBusKey(credentials.previousKey) : undefined]).then(
             ([current, previous]) => ({ current, previous }),
           )
         : undefined;
@@ -82,7 +84,13 @@ export = function registerMulticastBus(RED: NodeAPI): void {
 
   // The editor's Test button: tries unsaved settings on this host and says, step by step, what worked.
   RED.httpAdmin.post('/multicast-bus/test', RED.auth.needsPermission('multicast-bus.write'), (req, res) => {
-    const parsed = parseBusSettings(req.body ?? {});
+    let parsed: ReturnType<typeof parseBusSettings>;
+    try {
+      parsed = parseBusSettings(typeof req.body === 'object' && req.body !== null ? req.body : {});
+    } catch (error) {
+      res.status(400).json({ ok: false, steps: [{ step: 'settings', ok: false, text: String(error) }] });
+      return;
+    }
     if ('problems' in parsed) {
       res.json({ ok: false, steps: parsed.problems.map((problem) => ({ step: 'settings', ok: false, text: describe(problem) })) });
       return;
@@ -94,7 +102,15 @@ export = function registerMulticastBus(RED: NodeAPI): void {
           steps: steps.map(({ step, ok, problem, detail }) => ({
             step,
             ok,
-            text: problem && !ok ? describe(problem) : RED._(`multicast-bus.probe.${step}`, { group: parsed.settings.group, port: parsed.settings.port, ...detail }),
+            text:
+              problem && !ok
+                ? describe(problem)
+                : RED._(`multicast-bus.probe.${step}`, {
+                    group: parsed.settings.group,
+                    port: parsed.settings.port,
+                    ...detail,
+                    ...(detail?.reason ? { reason: RED._(`multicast-bus.probe.unsent-${detail.reason}`) } : {}),
+                  }),
           })),
         }),
       (error: unknown) => res.status(500).json({ ok: false, steps: [{ step: 'probe', ok: false, text: String(error) }] }),

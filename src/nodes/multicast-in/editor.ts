@@ -1,3 +1,5 @@
+import { BUS_CLIENT_DEFAULTS, busClientDefinition } from '../../editor/bus-client-definition';
+
 interface InProperties {
   name: string;
   bus: string;
@@ -6,22 +8,8 @@ interface InProperties {
 }
 
 RED.nodes.registerType<InProperties>('multicast-in', {
-  category: 'network',
-  color: '#C7D8D8',
-  defaults: {
-    name: { value: '' },
-    bus: { value: '', type: 'multicast-bus', required: true },
-    topic: { value: '' },
-    datatype: { value: 'auto', required: true },
-  },
+  ...busClientDefinition('multicast in'),
+  defaults: { ...BUS_CLIENT_DEFAULTS, datatype: { value: 'auto', required: true } },
   inputs: 0,
   outputs: 1,
-  icon: 'multicast.svg',
-  paletteLabel: 'multicast in',
-  label: function () {
-    return this.name || this.topic || 'multicast in';
-  },
-  labelStyle: function () {
-    return this.name ? 'node_label_italic' : '';
-  },
 });

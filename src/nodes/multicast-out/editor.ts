@@ -1,3 +1,5 @@
+import { BUS_CLIENT_DEFAULTS, busClientDefinition } from '../../editor/bus-client-definition';
+
 interface OutProperties {
   name: string;
   bus: string;
@@ -5,22 +7,9 @@ interface OutProperties {
 }
 
 RED.nodes.registerType<OutProperties>('multicast-out', {
-  category: 'network',
-  color: '#C7D8D8',
-  defaults: {
-    name: { value: '' },
-    bus: { value: '', type: 'multicast-bus', required: true },
-    topic: { value: '' },
-  },
+  ...busClientDefinition('multicast out'),
+  defaults: BUS_CLIENT_DEFAULTS,
   inputs: 1,
   outputs: 0,
   align: 'right',
-  icon: 'multicast.svg',
-  paletteLabel: 'multicast out',
-  label: function () {
-    return this.name || this.topic || 'multicast out';
-  },
-  labelStyle: function () {
-    return this.name ? 'node_label_italic' : '';
-  },
 });
