@@ -8,7 +8,7 @@ import { encodeMessage } from './lcm-codec';
 import type { Problem } from './problem';
 import { openReceiveSocket } from './receive-socket';
 import { closeSocket } from './reopening-socket';
-import { openSendSocket } from './send-socket';
+import { openSendSocket, sendDatagram } from './send-socket';
 
 /** One step of a probe: what was tried, whether it worked, and the problem when not. */
 export interface ProbeStep {
@@ -53,7 +53,7 @@ export async function probeBus(settings: BusSettings, waitMs = 1000): Promise<Pr
     if (!('socket' in sending)) return [...steps, { step: 'send', ok: false, problem: sending.problem }];
     sendSocket = sending.socket;
     sendSocket.on('error', () => undefined);
-    const sent = await new Promise<Error | null>((resolve) => sending.socket.send(probeDatagram(token), settings.port, settings.group, resolve));
+    const sent = await new Promise<Error | null>((resolve) => sendDatagram(sending.socket, probeDatagram(token), settings.port, settings.group, resolve));
     if (sent) return [...steps, { step: 'send', ok: false, problem: { code: 'socket-other', params: { step: 'send', group: settings.group, port: settings.port, detail: sent.message } } }];
     steps.push({ step: 'send', ok: true });
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));

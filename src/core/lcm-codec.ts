@@ -28,13 +28,17 @@ export function channelProblem(channel: string): 'empty' | 'too-long' | 'nul' | 
   return undefined;
 }
 
+/** The channel as it goes in a datagram: UTF-8, NUL-terminated. */
+export function channelField(channel: string): Buffer {
+  return Buffer.from(`${channel}\0`, 'utf8');
+}
+
 /**
  * Splits one message into LCM datagrams of at most `maxDatagram` bytes: one LC02 when it fits, else LC03 fragments.
  * The payload is never copied: each datagram's data is a view of it. Throws a RangeError when it would need more
  * than 65,535 fragments (raise maxDatagram) or the datagram size leaves no room for data.
  */
-export function encodeMessage(channel: string, payload: Buffer, seq: number, maxDatagram: number): OutgoingDatagram[] {
-  const channelBytes = Buffer.from(`${channel}\0`, 'utf8');
+export function encodeMessage(channel: string, payload: Buffer, seq: number, maxDatagram: number, channelBytes = channelField(channel)): OutgoingDatagram[] {
   if (LC02_HEADER_BYTES + channelBytes.length + payload.length <= maxDatagram) {
     const header = Buffer.allocUnsafe(LC02_HEADER_BYTES + channelBytes.length);
     header.writeUInt32BE(LC02_MAGIC, 0);

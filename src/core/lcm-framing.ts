@@ -1,6 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { BusMessage, Framing } from './framing';
-import { channelProblem, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
+import { channelField, channelProblem, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
 import { BusError } from './problem';
 import { Reassembler, type ReassemblerLimits } from './reassembler';
 import { SequenceTracker } from './sequence-tracker';
@@ -18,6 +18,8 @@ const MIB = 1024 * 1024;
 /** LCM framing: LC02/LC03 datagrams with a channel, a sequence number per sender, fragments for large messages. */
 export class LcmFraming implements Framing {
   private nextSeq = 0;
+  private lastTopic: string | undefined;
+  private lastChannel: Buffer = Buffer.alloc(0);
   private readonly reassembler: Reassembler;
   private readonly tracker = new SequenceTracker();
   private readonly malformed: Record<MalformedReason, number> = { short: 0, magic: 0, channel: 0, 'fragment-header': 0 };
@@ -33,13 +35,18 @@ export class LcmFraming implements Framing {
   }
 
   encode(topic: string, payload: Buffer): OutgoingDatagram[] {
-    const problem = channelProblem(topic);
-    if (problem) throw new BusError({ code: `topic-${problem}`, params: { topic } });
+    // A flow mostly sends on one topic: check it and turn it into bytes once, not for every message.
+    if (topic !== this.lastTopic) {
+      const problem = channelProblem(topic);
+      if (problem) throw new BusError({ code: `topic-${problem}`, params: { topic } });
+      this.lastTopic = topic;
+      this.lastChannel = channelField(topic);
+    }
     if (payload.length > this.options.maxMessage) {
       throw new BusError({ code: 'message-too-large', params: { size: payload.length, limit: this.options.maxMessage } });
     }
     try {
-      const datagrams = encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram);
+      const datagrams = encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram, this.lastChannel);
       this.nextSeq = (this.nextSeq + 1) >>> 0;
       return datagrams;
     } catch (error) {

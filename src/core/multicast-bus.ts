@@ -1,9 +1,10 @@
-import type { RemoteInfo } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import type { BusSettings } from './bus-settings';
 import type { BusMessage, Framing } from './framing';
 import { resolveInterface, type InterfaceTable } from './interface-resolver';
 import { canMulticast, linkState } from './link-state';
+import type { OutgoingDatagram } from './lcm-codec';
 import { LcmFraming, type LcmFramingOptions } from './lcm-framing';
 import { BusError, type Problem } from './problem';
 import { SEALED_OVERHEAD } from './sealed-frame';
@@ -11,7 +12,7 @@ import { SealedFraming, type SealedKeys } from './sealed-framing';
 import { RawFraming } from './raw-framing';
 import { openReceiveSocket } from './receive-socket';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
-import { openSendSocket } from './send-socket';
+import { openSendSocket, sendDatagram } from './send-socket';
 import { socketProblem } from './socket-problem';
 
 /** A node using the bus. Receivers have `onMessage`; senders do not, and never cause a join. */
@@ -77,6 +78,7 @@ export class MulticastBus {
   private housekeeping: NodeJS.Timeout | undefined;
   // Messages leave in the order they were published, even when a large one is still going out in bursts.
   private sending: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(readonly settings: BusSettings, options: BusOptions = {}) {
     const retryMs = options.retryMs ?? 3000;
@@ -162,31 +164,59 @@ export class MulticastBus {
    * rejects with a BusError that says why when it cannot.
    */
   publish(topic: string, payload: Buffer): Promise<void> {
-    const sent = this.sending.then(() => this.transmit(topic, payload));
+    // The common case, nothing queued and a message that fits one burst, goes out at once: the socket keeps the order
+    // of its sends, so only messages behind a large one still going out need the queue.
+    if (this.queued === 0) {
+      try {
+        const datagrams = this.framing.encode(topic, payload);
+        if (datagrams.length <= SEND_WINDOW) return this.sendBurst(this.sendSocketOrThrow(), datagrams, payload.length);
+        return this.enqueue(() => this.transmit(datagrams, payload.length));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.enqueue(() => this.transmit(this.framing.encode(topic, payload), payload.length));
+  }
+
+  private enqueue(send: () => Promise<void>): Promise<void> {
+    this.queued++;
+    const sent = this.sending.then(send).finally(() => this.queued--);
     this.sending = sent.catch(() => undefined);
     return sent;
   }
 
-  private async transmit(topic: string, payload: Buffer): Promise<void> {
-    const datagrams = this.framing.encode(topic, payload);
-    const { port, group } = this.settings;
-    let failure: Error | null = null;
-    for (let start = 0; start < datagrams.length && !failure; start += SEND_WINDOW) {
+  /** The send socket, or a BusError saying why the bus cannot send yet. */
+  private sendSocketOrThrow(): Socket {
+    const socket = this.sender.openSocket;
+    if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);
+    return socket;
+  }
+
+  /** Sends one message's datagrams in bursts, waiting between bursts for the sends and one turn of the event loop. */
+  private async transmit(datagrams: OutgoingDatagram[], size: number): Promise<void> {
+    for (let start = 0; start < datagrams.length; start += SEND_WINDOW) {
       // Looked up for every burst: between bursts the socket may have been reopened on a changed interface.
-      const socket = this.sender.openSocket;
-      if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);
-      const sendOne = ([header, data]: (typeof datagrams)[number]) =>
-        new Promise<void>((resolve) => {
-          socket.send(header.length === 0 ? data : [header, data], port, group, (error) => {
-            if (error && !failure) failure = error;
-            resolve();
-          });
-        });
-      await Promise.all(datagrams.slice(start, start + SEND_WINDOW).map(sendOne));
-      if (start + SEND_WINDOW < datagrams.length) await nextTurn();
+      const last = start + SEND_WINDOW >= datagrams.length;
+      await this.sendBurst(this.sendSocketOrThrow(), datagrams.slice(start, start + SEND_WINDOW), size, last);
+      if (!last) await nextTurn();
     }
-    if (failure) throw new BusError(socketProblem(failure, 'send', { group, port, size: payload.length }));
-    this.counts.sent++;
+  }
+
+  /** Hands datagrams to the socket in order; settles when the socket is done with all of them. */
+  private sendBurst(socket: Socket, datagrams: OutgoingDatagram[], size: number, completesMessage = true): Promise<void> {
+    const { port, group } = this.settings;
+    return new Promise((resolve, reject) => {
+      let left = datagrams.length;
+      let failure: Error | null = null;
+      const sent = (error: Error | null) => {
+        if (error && !failure) failure = error;
+        if (--left > 0) return;
+        if (failure) return reject(new BusError(socketProblem(failure, 'send', { group, port, size })));
+        if (completesMessage) this.counts.sent++;
+        resolve();
+      };
+      for (const [header, data] of datagrams) sendDatagram(socket, header.length === 0 ? data : [header, data], port, group, sent);
+    });
   }
 
   private deliver(bytes: Buffer, sender: RemoteInfo): void {

@@ -25,5 +25,21 @@ export async function openSendSocket(settings: BusSettings, resolved: ResolvedIn
     await closeSocket(socket);
     return { problem: socketProblem(error, step, where), phase: 'error' };
   }
+  // Connected to the group, the socket sends without a route lookup (and Node.js without an address lookup) per
+  // datagram. Where the OS will not connect it (some scoped IPv6 groups), it sends with the address each time.
+  await new Promise<void>((resolve) =>
+    socket.connect(settings.port, settings.group, (error?: Error) => {
+      if (!error) connectedToGroup.add(socket);
+      resolve();
+    }),
+  );
   return { socket };
+}
+
+const connectedToGroup = new WeakSet<Socket>();
+
+/** Sends one datagram to the group on a socket from openSendSocket, connected or not. */
+export function sendDatagram(socket: Socket, data: Buffer | Buffer[], port: number, group: string, sent: (error: Error | null) => void): void {
+  if (connectedToGroup.has(socket)) socket.send(data, sent);
+  else socket.send(data, port, group, sent);
 }

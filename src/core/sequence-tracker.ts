@@ -21,8 +21,33 @@ const WINDOW = 64;
 const RESTART_GAP = 100_000;
 
 interface SenderState extends SenderCounts {
-  /** Bit i set: message lastSeq - i was seen. */
-  recent: bigint;
+  /** Bit i set: message lastSeq - i was seen; bits 0-31 in `low`, 32-63 in `high` (numbers, not a BigInt, to keep
+   * the per-message path free of allocations). */
+  low: number;
+  high: number;
+}
+
+/** Whether bit `i` (0-63) of the window is set. */
+function seen(state: SenderState, i: number): boolean {
+  return ((i < 32 ? state.low >>> i : state.high >>> (i - 32)) & 1) === 1;
+}
+
+/** Sets bit `i` (0-63) of the window. */
+function markSeen(state: SenderState, i: number): void {
+  if (i < 32) state.low = (state.low | (1 << i)) >>> 0;
+  else state.high = (state.high | (1 << (i - 32))) >>> 0;
+}
+
+/** Moves the window `by` (1-63) places towards newer sequence numbers, and marks the newest as seen. */
+function advance(state: SenderState, by: number): void {
+  if (by >= 32) {
+    state.high = by === 32 ? state.low : (state.low << (by - 32)) >>> 0;
+    state.low = 0;
+  } else {
+    state.high = ((state.high << by) | (state.low >>> (32 - by))) >>> 0;
+    state.low = (state.low << by) >>> 0;
+  }
+  state.low = (state.low | 1) >>> 0;
 }
 
 /** Tracks every sender's sequence numbers: gaps count as lost, repeats as duplicates, late arrivals as out of order. */
@@ -36,7 +61,7 @@ export class SequenceTracker {
     const state = this.senders.get(sender);
     if (!state) {
       if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
-      this.senders.set(sender, { messages: 1, lost: 0, duplicates: 0, outOfOrder: 0, lastSeq: seq, recent: 1n });
+      this.senders.set(sender, { messages: 1, lost: 0, duplicates: 0, outOfOrder: 0, lastSeq: seq, low: 1, high: 0 });
       return { lostBefore: 0, deliver: true };
     }
     const ahead = (seq - state.lastSeq) >>> 0;
@@ -49,22 +74,25 @@ export class SequenceTracker {
       state.lost += lostBefore;
       state.messages++;
       state.lastSeq = seq;
-      state.recent = ahead >= WINDOW ? 1n : ((state.recent << BigInt(ahead)) | 1n) & ((1n << BigInt(WINDOW)) - 1n);
+      if (ahead >= WINDOW) {
+        state.low = 1;
+        state.high = 0;
+      } else advance(state, ahead);
       return { lostBefore, deliver: true };
     }
     const behind = (state.lastSeq - seq) >>> 0;
     if (behind >= RESTART_GAP) {
       // Far behind: the sender restarted its count. Start over from here.
-      this.senders.set(sender, { ...state, messages: state.messages + 1, lastSeq: seq, recent: 1n });
+      this.senders.set(sender, { ...state, messages: state.messages + 1, lastSeq: seq, low: 1, high: 0 });
       return { lostBefore: 0, deliver: true };
     }
     // Older than the window: no way to tell a late message from a replayed one, so it is treated as a duplicate.
-    if (behind >= WINDOW || state.recent & (1n << BigInt(behind))) {
+    if (behind >= WINDOW || seen(state, behind)) {
       state.duplicates++;
       return { lostBefore: 0, deliver: false };
     }
     // A late arrival was counted as lost when the gap appeared; it is not lost after all.
-    state.recent |= 1n << BigInt(behind);
+    markSeen(state, behind);
     state.outOfOrder++;
     state.messages++;
     if (state.lost > 0) state.lost--;

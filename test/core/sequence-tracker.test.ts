@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { SequenceTracker } from '../../src/core/sequence-tracker';
 
@@ -62,5 +63,22 @@ describe('sequence tracker', () => {
     const t = new SequenceTracker(3);
     for (const sender of ['a', 'b', 'c', 'd']) t.record(sender, 1);
     assert.deepEqual(Object.keys(t.snapshot()), ['b', 'c', 'd']);
+  });
+
+  it('agrees with a plain set of seen sequence numbers for any order of arrivals within the window', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 300 }), (arrivals) => {
+        const tracker = new SequenceTracker();
+        const delivered = new Set<number>();
+        let newest = -1;
+        for (const seq of arrivals) {
+          // The model: deliver what was not delivered before and is within 64 of the newest seen.
+          const expected = !delivered.has(seq) && (newest < 0 || seq > newest || newest - seq < 64);
+          assert.equal(tracker.record('a', seq).deliver, expected, `seq ${seq} after ${[...delivered].join(',')}`);
+          if (expected) delivered.add(seq);
+          newest = Math.max(newest, seq);
+        }
+      }),
+    );
   });
 });

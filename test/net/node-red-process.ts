@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,20 +22,39 @@ export interface NodeRedProcess {
  * Starts `node-red` in a new user directory where this package is linked into node_modules (as `npm install <path>`
  * does), with `flows` as its flow file. `prefix` runs it through another command, e.g. `ip netns exec host`.
  */
-export async function startNodeRed(options: { port: number; flows?: unknown[]; host?: string; prefix?: string[] }): Promise<NodeRedProcess> {
+export async function startNodeRed(options: {
+  port: number;
+  flows?: unknown[];
+  host?: string;
+  prefix?: string[];
+  /** More settings.js entries, e.g. nodesDir for nodes that are not in a package. */
+  settings?: Record<string, unknown>;
+  /** Options for node itself, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  /** Another Node-RED to run: its red.js and the node binary to run it with (default: the project's, on this node). */
+  runtime?: { node: string; redJs: string };
+  /** Installs this package from a tarball with npm, as a user does, instead of linking the checkout. */
+  tarball?: string;
+}): Promise<NodeRedProcess> {
   const userDir = mkdtempSync(join(tmpdir(), 'mcb-node-red-'));
   mkdirSync(join(userDir, 'node_modules'));
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'test-user-dir', private: true }));
-  symlinkSync(packageRoot, join(userDir, 'node_modules', 'node-red-contrib-multicast-bus'), 'dir');
+  if (options.tarball) {
+    // The flags the palette manager uses.
+    execFileSync('npm', ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict', options.tarball], { cwd: userDir, stdio: 'pipe' });
+  } else {
+    symlinkSync(packageRoot, join(userDir, 'node_modules', 'node-red-contrib-multicast-bus'), 'dir');
+  }
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows ?? []));
   const host = options.host ?? '127.0.0.1';
   writeFileSync(
     join(userDir, 'settings.js'),
     `module.exports = { uiHost: '${host}', uiPort: ${options.port}, flowFile: 'flows.json', credentialSecret: false, ` +
-      `editorTheme: { tours: false }, telemetry: { enabled: false }, logging: { console: { level: 'info' } } };\n`,
+      `editorTheme: { tours: false }, telemetry: { enabled: false }, logging: { console: { level: 'info' } }, ` +
+      `...${JSON.stringify(options.settings ?? {})} };\n`,
   );
-  const redJs = require.resolve('node-red/red.js');
-  const command = [...(options.prefix ?? []), process.execPath, redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')];
+  const { node, redJs } = options.runtime ?? { node: process.execPath, redJs: require.resolve('node-red/red.js') };
+  const command = [...(options.prefix ?? []), node, ...(options.nodeArgs ?? []), redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')];
   const child: ChildProcess = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -78,10 +97,16 @@ export async function startNodeRed(options: { port: number; flows?: unknown[]; h
     userDir,
     output: () => output,
     async api(path, init = {}) {
-      const response = await fetch(`${url}${path}`, {
-        method: init.method ?? 'GET',
-        headers: { accept: 'application/json', 'content-type': 'application/json', ...init.headers },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      const request = () =>
+        fetch(`${url}${path}`, {
+          method: init.method ?? 'GET',
+          headers: { accept: 'application/json', 'content-type': 'application/json', ...init.headers },
+          body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        });
+      // A kept-alive connection the server closes just as it is reused fails before the request is read: try again.
+      const response = await request().catch((error: { cause?: { code?: string } }) => {
+        if (error.cause?.code === 'ECONNRESET' && child.exitCode === null) return request();
+        throw error;
       });
       if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
       const text = await response.text();

@@ -44,8 +44,12 @@ process.on('exit', () => {
   for (const topology of live) topology.destroy();
 });
 
-/** Builds the network described above with `lanA` hosts on LAN A and `lanB` hosts on LAN B. */
-export function createTopology(prefix: string, lanA: string[], lanB: string[]): Topology {
+/**
+ * Builds the network described above with `lanA` hosts on LAN A and `lanB` hosts on LAN B; with multicastRouting
+ * false, the router forwards no multicast (no smcrouted); with routerAndMultiHomed false, there is neither a router
+ * nor the host "mh": one plain LAN, as the benchmark uses.
+ */
+export function createTopology(prefix: string, lanA: string[], lanB: string[], options: { multicastRouting?: boolean; routerAndMultiHomed?: boolean } = {}): Topology {
   const ns = (name: string) => `${prefix}-${name}-${process.pid}`;
   const namespaces: string[] = [];
   const children = new Set<ChildProcess>();
@@ -63,7 +67,7 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[]): 
     },
     spawn(host, command, args, env = {}) {
       const where = typeof host === 'string' ? host : host.namespace;
-      const child = spawn('ip', ['netns', 'exec', where, command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', where, command, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
       children.add(child);
       child.on('exit', () => children.delete(child));
       return child;
@@ -118,11 +122,14 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[]): 
       ip('-n', sw, 'link', 'set', bridge, 'up');
     }
 
+    const withRouter = options.routerAndMultiHomed !== false;
     const router = ns('router');
-    addNamespace(router);
-    plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
-    plug(router, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');
-    execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    if (withRouter) {
+      addNamespace(router);
+      plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
+      plug(router, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');
+      execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    }
 
     lanA.forEach((name, i) => {
       const where = ns(name);
@@ -141,19 +148,21 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[]): 
       hosts[name] = { name, namespace: where, interfaces: [iface], address: iface.ipv4 };
     });
 
-    const mh = ns('mh');
-    addNamespace(mh);
-    plug(mh, 'lanA', 'brA', '198.51.100.50', '2001:db8:a::50');
-    plug(mh, 'lanB', 'brB', '203.0.113.50', '2001:db8:b::50');
-    hosts.mh = {
-      name: 'mh',
-      namespace: mh,
-      interfaces: [
-        { name: 'lanA', ipv4: '198.51.100.50', ipv6: '2001:db8:a::50' },
-        { name: 'lanB', ipv4: '203.0.113.50', ipv6: '2001:db8:b::50' },
-      ],
-      address: '198.51.100.50',
-    };
+    if (withRouter) {
+      const mh = ns('mh');
+      addNamespace(mh);
+      plug(mh, 'lanA', 'brA', '198.51.100.50', '2001:db8:a::50');
+      plug(mh, 'lanB', 'brB', '203.0.113.50', '2001:db8:b::50');
+      hosts.mh = {
+        name: 'mh',
+        namespace: mh,
+        interfaces: [
+          { name: 'lanA', ipv4: '198.51.100.50', ipv6: '2001:db8:a::50' },
+          { name: 'lanB', ipv4: '203.0.113.50', ipv6: '2001:db8:b::50' },
+        ],
+        address: '198.51.100.50',
+      };
+    }
 
     // This process joins LAN A as the admin station, to reach every host's Node-RED.
     ip('link', 'add', `${prefix}adm`, 'type', 'veth', 'peer', 'name', 'padm', 'netns', sw);
@@ -162,9 +171,11 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[]): 
     ip('link', 'set', `${prefix}adm`, 'up');
     ip('route', 'replace', '203.0.113.0/24', 'via', '198.51.100.1');
 
-    const conf = join(workDir, 'smcroute.conf');
-    writeFileSync(conf, 'mroute from lanA group 239.0.0.0/8 to lanB\nmroute from lanA group ff15::/16 to lanB\n');
-    topology.spawn(router, 'smcrouted', ['-n', '-f', conf, '-u', join(workDir, 'smcroute.sock'), '-P', join(workDir, 'smcroute.pid'), '-l', 'info']);
+    if (withRouter) {
+      const conf = join(workDir, 'smcroute.conf');
+      writeFileSync(conf, 'mroute from lanA group 239.0.0.0/8 to lanB\nmroute from lanA group ff15::/16 to lanB\n');
+      if (options.multicastRouting !== false) topology.spawn(router, 'smcrouted', ['-n', '-f', conf, '-u', join(workDir, 'smcroute.sock'), '-P', join(workDir, 'smcroute.pid'), '-l', 'info']);
+    }
   } catch (error) {
     topology.destroy();
     throw error;

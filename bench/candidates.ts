@@ -1,0 +1,92 @@
+// What is compared: the raw ceiling, this package with each framing, Node-RED's core udp nodes in multicast mode, and
+// MQTT through a broker with Node-RED's core mqtt nodes. Each Node-RED candidate is a pair of flows: on the
+// publisher a bench-load wired to the candidate's out node; on each subscriber the in node wired to a bench-count.
+
+type Flow = Record<string, unknown>[];
+
+export interface Candidate {
+  name: string;
+  /** What the tables call it. */
+  label: string;
+  /** Largest message it can carry in one piece, in bytes (undefined: no limit the benchmark reaches). */
+  maxSize?: number;
+  /** Multicast group and port, for the raw ceiling and the bus candidates. */
+  group?: string;
+  port?: number;
+  publisher?(context: HostContext): Flow;
+  subscriber?(context: HostContext): Flow;
+}
+
+export interface HostContext {
+  /** The host's own address on the LAN. */
+  address: string;
+  /** The broker host's address. */
+  broker: string;
+}
+
+/** A sealed bus's key: fixed, since the benchmark measures cost, not secrecy. */
+const BENCH_KEY = Buffer.alloc(32, 7).toString('base64');
+const ONE_DATAGRAM = 65_507;
+
+function bus(id: string, group: string, port: number, fields: Record<string, unknown>) {
+  return { id, type: 'multicast-bus', group, port, ttl: 1, iface: 'lan0', loopback: false, ...fields, ...(fields.security === 'sealed' ? { credentials: { key: BENCH_KEY } } : {}) };
+}
+
+function busCandidate(name: string, label: string, port: number, fields: Record<string, unknown>, maxSize?: number): Candidate {
+  const group = `239.1.1.${port - 5000}`;
+  return {
+    name,
+    label,
+    maxSize,
+    group,
+    port,
+    publisher: () => [
+      bus(`bus-${name}`, group, port, fields),
+      { id: `load-${name}`, type: 'bench-load', z: 'tab', wires: [[`out-${name}`]] },
+      { id: `out-${name}`, type: 'multicast-out', z: 'tab', bus: `bus-${name}`, topic: 'bench', wires: [] },
+    ],
+    subscriber: () => [
+      bus(`bus-${name}`, group, port, fields),
+      { id: `in-${name}`, type: 'multicast-in', z: 'tab', bus: `bus-${name}`, topic: '', datatype: 'buffer', wires: [[`count-${name}`]] },
+      { id: `count-${name}`, type: 'bench-count', z: 'tab', wires: [] },
+    ],
+  };
+}
+
+export const CANDIDATES: Candidate[] = [
+  { name: 'ceiling', label: 'raw dgram (ceiling, no Node-RED)', group: '239.1.1.0', port: 5000 },
+  busCandidate('bus-raw', 'multicast-bus, raw framing', 5001, { framing: 'raw' }, ONE_DATAGRAM),
+  busCandidate('bus-lcm', 'multicast-bus, lcm framing', 5002, { framing: 'lcm' }),
+  busCandidate('bus-sealed', 'multicast-bus, lcm + sealed', 5003, { framing: 'lcm', security: 'sealed' }),
+  {
+    name: 'udp',
+    label: 'core udp out / udp in (multicast)',
+    maxSize: ONE_DATAGRAM,
+    publisher: (context) => [
+      { id: 'load-udp', type: 'bench-load', z: 'tab', wires: [['out-udp']] },
+      { id: 'out-udp', type: 'udp out', z: 'tab', addr: '239.1.1.4', iface: context.address, port: '5004', ipv: 'udp4', outport: '', base64: false, multicast: 'multi', wires: [] },
+    ],
+    subscriber: (context) => [
+      { id: 'in-udp', type: 'udp in', z: 'tab', iface: context.address, port: '5004', ipv: 'udp4', multicast: 'true', group: '239.1.1.4', datatype: 'buffer', wires: [['count-udp']] },
+      { id: 'count-udp', type: 'bench-count', z: 'tab', wires: [] },
+    ],
+  },
+  {
+    name: 'mqtt',
+    label: 'MQTT: core mqtt out / mqtt in, aedes broker',
+    publisher: (context) => [
+      mqttBroker(context),
+      { id: 'load-mqtt', type: 'bench-load', z: 'tab', wires: [['out-mqtt']] },
+      { id: 'out-mqtt', type: 'mqtt out', z: 'tab', topic: 'bench/mqtt', qos: '0', retain: 'false', broker: 'broker-mqtt', wires: [] },
+    ],
+    subscriber: (context) => [
+      mqttBroker(context),
+      { id: 'in-mqtt', type: 'mqtt in', z: 'tab', topic: 'bench/mqtt', qos: '0', datatype: 'buffer', broker: 'broker-mqtt', nl: false, rap: false, inputs: 0, wires: [['count-mqtt']] },
+      { id: 'count-mqtt', type: 'bench-count', z: 'tab', wires: [] },
+    ],
+  },
+];
+
+function mqttBroker(context: HostContext) {
+  return { id: 'broker-mqtt', type: 'mqtt-broker', broker: context.broker, port: '1883', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true };
+}

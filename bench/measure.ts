@@ -1,0 +1,171 @@
+// One measurement: one candidate, one payload size, N subscribers, one run. Drives the load on the publisher, waits
+// until every subscriber has settled, and reads rates, loss, CPU time and latency.
+import { type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { NodeRedProcess } from '../test/net/node-red-process';
+import type { Host, Topology } from '../test/net/topology';
+import type { Candidate } from './candidates';
+
+export interface Cell {
+  candidate: string;
+  size: number;
+  subscribers: number;
+  /** Messages per second asked for; 0: as fast as it goes. */
+  rate: number;
+  run: number;
+  sent: number;
+  /** Messages per second the publisher sent (for Node-RED: that its flow took). */
+  publisherRate: number;
+  /** Per subscriber: messages delivered per second, from the first send to its last arrival. */
+  delivered: number[];
+  /** Fraction of the messages sent that did not arrive, over all subscribers. */
+  loss: number;
+  /** CPU time (user + system) of the publishing process per message sent, in µs. */
+  publisherCpuUs: number;
+  /** Of that, user time: Node.js, Node-RED and the nodes, without the kernel's share (see docs/benchmarks.md). */
+  publisherUserUs: number;
+  /** For MQTT: CPU time (user + system) of the broker per message published, in µs. */
+  brokerCpuUs?: number;
+  p50us?: number;
+  p99us?: number;
+}
+
+export interface Bench {
+  net: Topology;
+  publisher: Host;
+  subscribers: Host[];
+  red: Record<string, NodeRedProcess>;
+  brokerPid?: number;
+  buildDir: string;
+}
+
+interface Tally {
+  count: number;
+  bytes: number;
+  lastNs: string;
+  p50us: number | null;
+  p99us: number | null;
+}
+
+const CLOCK_TICK_US = 10_000; // USER_HZ is 100 on Linux
+
+interface CpuTime {
+  user: number;
+  system: number;
+}
+
+/** CPU time a process has used so far, user and system, in µs, from /proc. */
+export function cpuTime(pid: number): CpuTime {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) * CLOCK_TICK_US, system: Number(fields[12]) * CLOCK_TICK_US };
+}
+
+const since = (before: CpuTime, after: CpuTime): CpuTime => ({ user: after.user - before.user, system: after.system - before.system });
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until every tally has `sent` messages, or none has moved for `quietMs`. */
+async function settle(read: () => Promise<Tally[]>, sent: number, quietMs: number, capMs = 60_000): Promise<Tally[]> {
+  let last = await read();
+  let lastChange = Date.now();
+  const started = Date.now();
+  while (Date.now() - started < capMs) {
+    if (last.every((tally) => tally.count >= sent)) return last;
+    await pause(100);
+    const now = await read();
+    if (now.some((tally, i) => tally.count !== last[i].count)) lastChange = Date.now();
+    last = now;
+    if (Date.now() - lastChange > quietMs) return last;
+  }
+  return last;
+}
+
+/** A raw-ceiling receiver in a subscriber's namespace, answering "report" with its counts. */
+class RawReceiver {
+  private readonly lines: AsyncIterator<string>;
+  constructor(private readonly child: ChildProcess) {
+    this.lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  }
+  async next(): Promise<string> {
+    const line = await this.lines.next();
+    if (line.done) throw new Error('raw receiver ended');
+    return line.value;
+  }
+  async report(): Promise<Tally> {
+    this.child.stdin!.write('report\n');
+    return JSON.parse(await this.next());
+  }
+  sampleLatency(): void {
+    this.child.stdin!.write('latency\n');
+  }
+  quit(): void {
+    this.child.stdin!.end();
+    this.child.kill();
+  }
+}
+
+function summarize(candidate: Candidate, size: number, rate: number, run: number, subscribers: number, load: { sent: number; startNs: string; endNs: string }, tallies: Tally[], publisherCpu: CpuTime, brokerCpu?: CpuTime): Cell {
+  const start = BigInt(load.startNs);
+  const seconds = (ns: bigint) => Number(ns) / 1e9;
+  const delivered = tallies.map((tally) => (tally.count > 0 ? tally.count / seconds(BigInt(tally.lastNs) - start) : 0));
+  const arrived = tallies.reduce((sum, tally) => sum + Math.min(tally.count, load.sent), 0);
+  const p50 = tallies.map((t) => t.p50us).filter((v): v is number => v !== null);
+  const p99 = tallies.map((t) => t.p99us).filter((v): v is number => v !== null);
+  return {
+    candidate: candidate.name,
+    size,
+    subscribers,
+    rate,
+    run,
+    sent: load.sent,
+    publisherRate: load.sent / seconds(BigInt(load.endNs) - start),
+    delivered,
+    loss: 1 - arrived / (load.sent * tallies.length),
+    publisherCpuUs: (publisherCpu.user + publisherCpu.system) / load.sent,
+    publisherUserUs: publisherCpu.user / load.sent,
+    brokerCpuUs: brokerCpu === undefined ? undefined : (brokerCpu.user + brokerCpu.system) / load.sent,
+    p50us: p50.length ? Math.max(...p50) : undefined,
+    p99us: p99.length ? Math.max(...p99) : undefined,
+  };
+}
+
+/** Measures one cell. `count` messages of `size` bytes at `rate` per second (0: flat out), to the first `n` subscribers. */
+export async function measure(bench: Bench, candidate: Candidate, size: number, count: number, rate: number, n: number, run: number): Promise<Cell> {
+  const subscribers = bench.subscribers.slice(0, n);
+  const quietMs = size >= 1_000_000 ? 2000 : 800;
+  if (candidate.name === 'ceiling') return measureCeiling(bench, candidate, size, count, rate, subscribers, run, quietMs);
+
+  const pub = bench.red[bench.publisher.name];
+  await Promise.all(subscribers.map((host) => bench.red[host.name].api('/bench/reset', { method: 'POST', body: { latency: rate > 0 } })));
+  const cpuBefore = cpuTime(pub.pid);
+  const brokerBefore = candidate.name === 'mqtt' && bench.brokerPid ? cpuTime(bench.brokerPid) : undefined;
+  const load = await pub.api(`/bench/load/load-${candidate.name}`, { method: 'POST', body: { size, count, rate, topic: 'bench' } });
+  const read = async () => Promise.all(subscribers.map(async (host) => (await bench.red[host.name].api('/bench/counts'))[`count-${candidate.name}`] as Tally));
+  const tallies = await settle(read, load.sent, quietMs);
+  const publisherCpu = since(cpuBefore, cpuTime(pub.pid));
+  const brokerCpu = brokerBefore === undefined ? undefined : since(brokerBefore, cpuTime(bench.brokerPid!));
+  return summarize(candidate, size, rate, run, n, load, tallies, publisherCpu, brokerCpu);
+}
+
+async function measureCeiling(bench: Bench, candidate: Candidate, size: number, count: number, rate: number, subscribers: Host[], run: number, quietMs: number): Promise<Cell> {
+  const peer = `${bench.buildDir}/raw-peer.js`;
+  const chunk = size > 65_000 ? 1400 : size;
+  const args = (host: Host, mode: string) => [peer, mode, candidate.group!, String(candidate.port), host.address, String(size), String(count), String(rate), String(chunk)];
+  const receivers = subscribers.map((host) => {
+    const child = bench.net.spawn(host, process.execPath, args(host, 'receive'));
+    return new RawReceiver(child);
+  });
+  try {
+    for (const receiver of receivers) if ((await receiver.next()) !== 'ready') throw new Error('raw receiver did not start');
+    if (rate > 0) for (const receiver of receivers) receiver.sampleLatency();
+    const sender = bench.net.spawn(bench.publisher, process.execPath, args(bench.publisher, 'send'));
+    const line = await new RawReceiver(sender).next();
+    const load = JSON.parse(line) as { sent: number; startNs: string; endNs: string; userUs: number; systemUs: number };
+    const tallies = await settle(() => Promise.all(receivers.map((r) => r.report())), load.sent, quietMs);
+    return summarize(candidate, size, rate, run, subscribers.length, load, tallies, { user: load.userUs, system: load.systemUs });
+  } finally {
+    for (const receiver of receivers) receiver.quit();
+  }
+}

@@ -1,0 +1,201 @@
+// Turns the cells of a run into docs/benchmarks.md (between its markers, so the prose around them stays), the raw
+// figures into docs/benchmarks.json, and the charts into docs/images/bench-*.svg.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CANDIDATES } from './candidates';
+import type { Cell } from './measure';
+import { renderLineChart } from './svg-chart';
+
+export interface RunInfo {
+  machine: string;
+  runs: number;
+  counts: Record<number, number>;
+  latencyRate: number;
+}
+
+const SHORT: Record<string, string> = {
+  ceiling: 'raw dgram (ceiling)',
+  'bus-raw': 'bus, raw',
+  'bus-lcm': 'bus, lcm',
+  'bus-sealed': 'bus, sealed',
+  udp: 'core udp nodes',
+  mqtt: 'MQTT (aedes)',
+};
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : NaN);
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const sizeLabel = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000} MB` : size >= 1000 ? `${Math.round(size / 1000)} kB` : `${size} B`);
+const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(value < 0.01 && value > 0 ? 2 : 0)}%` : '–');
+
+/** The cells of one candidate, size, fanout and rate, one per run. */
+function pick(cells: Cell[], candidate: string, size: number, n: number, rate = 0): Cell[] {
+  return cells.filter((c) => c.candidate === candidate && c.size === size && c.subscribers === n && c.rate === rate && c.run > 0);
+}
+
+/** Median over runs of a figure of each run. */
+function over(cells: Cell[], figure: (cell: Cell) => number): number {
+  return median(cells.map(figure));
+}
+
+/** Median over runs of a candidate's figure divided by the ceiling's figure in the same run. */
+function ratio(all: Cell[], candidate: string, size: number, n: number, figure: (cell: Cell) => number): number {
+  const mine = pick(all, candidate, size, n);
+  const ceiling = pick(all, 'ceiling', size, n);
+  return median(mine.map((cell) => figure(cell) / figure(ceiling.find((c) => c.run === cell.run)!)).filter(Number.isFinite));
+}
+
+const perSubscriber = (cell: Cell) => mean(cell.delivered);
+const aggregate = (cell: Cell) => cell.delivered.reduce((a, b) => a + b, 0);
+
+export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
+  const sizes = [...new Set(cells.filter((c) => c.rate === 0).map((c) => c.size))].sort((a, b) => a - b);
+  const fanout = [...new Set(cells.map((c) => c.subscribers))].sort((a, b) => a - b);
+  const names = CANDIDATES.map((c) => c.name).filter((name) => cells.some((c) => c.candidate === name));
+  const lines: string[] = [];
+  const row = (values: string[]) => lines.push(`| ${values.join(' | ')} |`);
+
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${info.machine}. Every figure is the median of ${info.runs} runs; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}.`, '');
+
+  lines.push('### Throughput, one subscriber', '', 'Messages delivered per second (and MB/s of payload), sending flat out; loss; share of the raw ceiling.', '');
+  row(['', ...sizes.map(sizeLabel)]);
+  row(['---', ...sizes.map(() => '---:')]);
+  for (const name of names) {
+    row([
+      SHORT[name],
+      ...sizes.map((size) => {
+        const runs = pick(cells, name, size, 1);
+        if (!runs.length) return 'n/a (one datagram)';
+        const rate = over(runs, perSubscriber);
+        const loss = over(runs, (c) => c.loss);
+        return `${fmt(rate)}/s, ${fmt((rate * size) / 1e6, 1)} MB/s, loss ${pct(loss)}${name === 'ceiling' ? '' : `, ${pct(ratio(cells, name, size, 1, perSubscriber))}`}`;
+      }),
+    ]);
+  }
+
+  lines.push('', '### Fanout, 64 B', '', 'Delivered per subscriber and all subscribers together; the rate the publishing flow took messages; CPU time per message published at the publisher (all, and user time alone) and, for MQTT, at the broker.', '');
+  row(['', 'N', 'per subscriber', 'all together', 'loss', 'publisher took', 'publisher CPU (user)', 'broker CPU', 'all together ÷ ceiling']);
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+  for (const name of names) {
+    for (const n of fanout) {
+      const runs = pick(cells, name, 64, n);
+      if (!runs.length) continue;
+      const broker = over(runs, (c) => c.brokerCpuUs ?? NaN);
+      row([
+        n === fanout[0] ? SHORT[name] : '',
+        String(n),
+        `${fmt(over(runs, perSubscriber))}/s`,
+        `${fmt(over(runs, aggregate))}/s`,
+        pct(over(runs, (c) => c.loss)),
+        `${fmt(over(runs, (c) => c.publisherRate))}/s`,
+        `${fmt(over(runs, (c) => c.publisherCpuUs), 1)} (${fmt(over(runs, (c) => c.publisherUserUs), 1)}) µs`,
+        Number.isFinite(broker) ? `${fmt(broker, 1)} µs` : '–',
+        name === 'ceiling' ? '' : pct(ratio(cells, name, 64, n, aggregate)),
+      ]);
+    }
+  }
+
+  lines.push('', `### Latency at ${fmt(info.latencyRate)} messages/s, 64 B`, '', 'From the send in the publishing flow to the arrival in the counting node of the slowest subscriber, p50 / p99.', '');
+  row(['', ...fanout.map((n) => `N = ${n}`)]);
+  row(['---', ...fanout.map(() => '---:')]);
+  for (const name of names) {
+    row([
+      SHORT[name],
+      ...fanout.map((n) => {
+        const runs = pick(cells, name, 64, n, info.latencyRate);
+        if (!runs.length) return '–';
+        return `${fmt(over(runs, (c) => c.p50us ?? NaN) / 1000, 2)} / ${fmt(over(runs, (c) => c.p99us ?? NaN) / 1000, 2)} ms${over(runs, (c) => c.loss) > 0 ? `, loss ${pct(over(runs, (c) => c.loss))}` : ''}`;
+      }),
+    ]);
+  }
+
+  // The issue's targets, each a ratio from the same run.
+  const targets: [string, string, boolean][] = [];
+  const lcm64 = ratio(cells, 'bus-lcm', 64, 1, perSubscriber);
+  const paced64 = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 64 && c.subscribers === 1 && c.rate > 0 && c.rate !== info.latencyRate);
+  targets.push([
+    'lcm, 64 B, N = 1: ≥ 80% of the ceiling, no loss at half that rate',
+    `${pct(lcm64)}; at ${fmt(median(paced64.map((c) => c.rate)))}/s loss ${pct(Math.max(...paced64.map((c) => c.loss)))}`,
+    lcm64 >= 0.8 && paced64.length > 0 && paced64.every((c) => c.loss === 0),
+  ]);
+  const n1 = fanout[0];
+  const nMax = fanout[fanout.length - 1];
+  const cpuGrowth = over(pick(cells, 'bus-lcm', 64, nMax), (c) => c.publisherUserUs) / over(pick(cells, 'bus-lcm', 64, n1), (c) => c.publisherUserUs);
+  const totalGrowth = over(pick(cells, 'bus-lcm', 64, nMax), (c) => c.publisherCpuUs) / over(pick(cells, 'bus-lcm', 64, n1), (c) => c.publisherCpuUs);
+  const brokerGrowth = over(pick(cells, 'mqtt', 64, nMax), (c) => c.brokerCpuUs ?? NaN) / over(pick(cells, 'mqtt', 64, n1), (c) => c.brokerCpuUs ?? NaN);
+  targets.push([
+    `publisher CPU per message flat, N = ${n1} → ${nMax}: ≤ 1.2×, where the broker's grows`,
+    `user time ${fmt(cpuGrowth, 2)}×; with the system time of this machine's software switch ${fmt(totalGrowth, 2)}× (MQTT broker: ${fmt(brokerGrowth, 2)}×)`,
+    cpuGrowth <= 1.2 && brokerGrowth > 1.2,
+  ]);
+  if (fanout.includes(4)) {
+    const vsMqtt = over(pick(cells, 'bus-lcm', 64, 4), aggregate) / over(pick(cells, 'mqtt', 64, 4), aggregate);
+    targets.push(['all deliveries per second at N = 4: ≥ 2× MQTT', `${fmt(vsMqtt, 1)}×`, vsMqtt >= 2]);
+  }
+  if (sizes.includes(1_000_000)) {
+    const bytes = ratio(cells, 'bus-lcm', 1_000_000, 1, perSubscriber);
+    const paced = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 1_000_000 && c.rate > 0);
+    const loss = Math.max(...pick(cells, 'bus-lcm', 1_000_000, 1).map((c) => c.loss), ...paced.map((c) => c.loss));
+    targets.push(['1 MB: ≥ 50% of the ceiling’s bytes per second, no loss', `${pct(bytes)}, loss ${pct(loss)} (flat out and at half the ceiling)`, bytes >= 0.5 && loss === 0]);
+  }
+  const p99 = (name: string) => over(pick(cells, name, 64, 1, info.latencyRate), (c) => c.p99us ?? NaN);
+  targets.push([`p99 latency at ${fmt(info.latencyRate)}/s ≤ core udp nodes'`, `${fmt(p99('bus-lcm') / 1000, 2)} ms against ${fmt(p99('udp') / 1000, 2)} ms`, p99('bus-lcm') <= p99('udp')]);
+  lines.push('', '### Targets', '');
+  row(['target', 'measured', 'met']);
+  row(['---', '---', '---']);
+  for (const [what, measured, met] of targets) row([what, measured, met ? 'yes' : '**no**']);
+
+  lines.push('', '![CPU time per message at the publisher and the broker, against the number of subscribers](images/bench-fanout.svg)', '');
+  lines.push('![Deliveries per second, all subscribers together, against the number of subscribers](images/bench-deliveries.svg)', '');
+  lines.push('![Payload delivered per second against message size, one subscriber](images/bench-throughput.svg)');
+
+  const doc = join(root, 'docs', 'benchmarks.md');
+  const text = readFileSync(doc, 'utf8');
+  writeFileSync(doc, text.slice(0, text.indexOf(START) + START.length) + '\n' + lines.join('\n') + '\n' + text.slice(text.indexOf(END)));
+  writeFileSync(join(root, 'docs', 'benchmarks.json'), JSON.stringify({ ...info, cells }, null, 1) + '\n');
+
+  const nodeRed = names.filter((name) => name !== 'ceiling');
+  writeFileSync(
+    join(root, 'docs', 'images', 'bench-fanout.svg'),
+    renderLineChart({
+      title: 'Cost of fanout: publisher user CPU time per message (64 B)',
+      categories: fanout.map(String),
+      xLabel: 'subscribers',
+      yLabel: 'µs of CPU per message',
+      series: [
+        ...names.map((name) => ({ name: `${SHORT[name]}${name === 'mqtt' ? ', publisher' : ''}`, values: fanout.map((n) => over(pick(cells, name, 64, n), (c) => c.publisherUserUs)) })),
+        { name: 'MQTT, broker (all)', values: fanout.map((n) => over(pick(cells, 'mqtt', 64, n), (c) => c.brokerCpuUs ?? NaN)), dashed: true },
+      ].map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
+    }),
+  );
+  writeFileSync(
+    join(root, 'docs', 'images', 'bench-deliveries.svg'),
+    renderLineChart({
+      title: 'Deliveries per second, all subscribers together (64 B)',
+      categories: fanout.map(String),
+      xLabel: 'subscribers',
+      yLabel: 'messages delivered per second',
+      series: names.map((name) => ({ name: SHORT[name], values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) })).map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
+    }),
+  );
+  writeFileSync(
+    join(root, 'docs', 'images', 'bench-throughput.svg'),
+    renderLineChart({
+      title: 'Payload delivered per second, one subscriber',
+      categories: sizes.map(sizeLabel),
+      xLabel: 'message size',
+      yLabel: 'MB/s (log scale)',
+      logY: true,
+      series: [...nodeRed, 'ceiling'].map((name) => ({
+        name: SHORT[name],
+        dashed: name === 'ceiling',
+        values: sizes.map((size) => {
+          const runs = pick(cells, name, size, 1);
+          return runs.length ? (over(runs, perSubscriber) * size) / 1e6 : null;
+        }),
+      })),
+    }),
+  );
+}

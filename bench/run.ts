@@ -1,0 +1,146 @@
+// `npm run bench`: builds a LAN of namespaces (a publisher, a broker, up to eight subscribers, one bridge), starts a
+// real Node-RED on the publisher and on each subscriber, and measures every candidate side by side in the same run.
+// `--ci`: a short run (lcm framing against the raw ceiling, 64 B, one subscriber) that fails below a floor ratio.
+import { build } from 'esbuild';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { deployFlow, startRuntimes } from '../test/net/host-runtimes';
+import type { NodeRedProcess } from '../test/net/node-red-process';
+import { createTopology } from '../test/net/topology';
+import { CANDIDATES, type Candidate } from './candidates';
+import { type Bench, type Cell, measure } from './measure';
+import { writeReport } from './report';
+
+const args = new Set(process.argv.slice(2));
+const ci = args.has('--ci');
+// --profile: each Node-RED writes a V8 CPU profile into bench/.profiles when it stops, for finding the hot path.
+const profile = args.has('--profile');
+
+/** Messages per measurement, by payload size: enough for a second or more of sending on the bus. */
+const COUNTS: Record<number, number> = { 64: 50_000, 1024: 30_000, 64_000: 1_500, 1_000_000: 60 };
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+// --sizes=64,1000000 and --only=ceiling,bus-lcm narrow a run down, e.g. to profile one case.
+const SIZES = option('sizes')?.split(',').map(Number) ?? (ci ? [64] : [64, 1024, 64_000, 1_000_000]);
+const FANOUT = option('fanout')?.split(',').map(Number) ?? (ci ? [1] : [1, 2, 4, 8]);
+const RUNS = Number(option('runs') ?? (ci ? 5 : 3));
+const LATENCY_RATE = 2000;
+/** The CI floor: lcm framing's delivered rate at 64 B and N = 1, as a fraction of the raw ceiling's in the same run. */
+const CI_FLOOR = 0.5;
+
+const root = join(__dirname, '..');
+const buildDir = join(__dirname, '.build');
+const log = (text: string) => process.stdout.write(`${text}\n`);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function buildPeers(): Promise<void> {
+  await build({
+    entryPoints: [join(__dirname, 'nodes/bench-nodes.ts'), join(__dirname, 'raw-peer.ts'), join(__dirname, 'mqtt-broker.ts')],
+    outdir: buildDir,
+    entryNames: '[name]',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['node-red', 'aedes'],
+    logLevel: 'warning',
+  });
+  copyFileSync(join(__dirname, 'nodes/bench-nodes.html'), join(buildDir, 'bench-nodes.html'));
+}
+
+async function main(): Promise<void> {
+  if (args.has('--report-only')) {
+    // Writes the docs again from the last run's figures, without measuring.
+    const last = JSON.parse(readFileSync(join(buildDir, 'last-run.json'), 'utf8')) as { machine: string; cells: Cell[] };
+    writeReport(root, last.cells, { machine: last.machine, runs: Math.max(...last.cells.map((c) => c.run)), counts: COUNTS, latencyRate: LATENCY_RATE });
+    return;
+  }
+  await buildPeers();
+  const only = option('only')?.split(',') ?? (ci ? ['ceiling', 'bus-lcm'] : undefined);
+  const candidates = only ? CANDIDATES.filter((c) => only.includes(c.name)) : CANDIDATES;
+  const nodeRedCandidates = candidates.filter((c) => c.publisher);
+  const cells: Cell[] = [];
+  const record = (cell: Cell) => {
+    cells.push(cell);
+    log(
+      `${cell.candidate.padEnd(10)} ${String(cell.size).padStart(7)} B  N=${cell.subscribers}  run ${cell.run}  ` +
+        `${cell.rate ? `paced ${cell.rate}/s` : 'flat out'}: pub ${cell.publisherRate.toFixed(0)}/s, delivered ${median(cell.delivered).toFixed(0)}/s each, ` +
+        `loss ${(cell.loss * 100).toFixed(2)}%, pub CPU ${cell.publisherCpuUs.toFixed(1)} µs/msg (user ${cell.publisherUserUs.toFixed(1)})` +
+        (cell.brokerCpuUs !== undefined ? `, broker ${cell.brokerCpuUs.toFixed(1)} µs/msg` : '') +
+        (cell.p99us !== undefined ? `, p50 ${(cell.p50us! / 1000).toFixed(2)} ms, p99 ${(cell.p99us / 1000).toFixed(2)} ms` : ''),
+    );
+  };
+  const fits = (c: Candidate, size: number) => c.maxSize === undefined || size <= c.maxSize;
+
+  // A network per fanout: the publisher, the broker and exactly n subscribers on one bridge. The bridge floods
+  // multicast to every port, so a host that is there but not listening would still cost the sender a copy; with only
+  // listeners on it, it forwards as a snooping switch would.
+  for (const n of FANOUT) {
+    const subscriberNames = Array.from({ length: n }, (_, i) => `s${i + 1}`);
+    const net = createTopology('mcbb', ['pub', 'broker', ...subscriberNames], [], { multicastRouting: false, routerAndMultiHomed: false });
+    let red: Record<string, NodeRedProcess> = {};
+    try {
+      const started = Date.now();
+      red = await startRuntimes(net, ['pub', ...subscriberNames], { nodesDir: [buildDir] }, profile ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, '.profiles')}`] : []);
+      const broker = candidates.some((c) => c.name === 'mqtt') ? net.spawn(net.hosts.broker, process.execPath, [join(buildDir, 'mqtt-broker.js'), net.hosts.broker.address]) : undefined;
+      if (broker) await new Promise((ready) => broker.stdout!.once('data', ready));
+      const bench: Bench = { net, publisher: net.hosts.pub, subscribers: subscriberNames.map((name) => net.hosts[name]), red, brokerPid: broker?.pid, buildDir };
+      const context = (address: string) => ({ address, broker: net.hosts.broker.address });
+      await deployFlow(red.pub, nodeRedCandidates.flatMap((c) => c.publisher!(context(net.hosts.pub.address))));
+      await Promise.all(subscriberNames.map((name) => deployFlow(red[name], nodeRedCandidates.flatMap((c) => c.subscriber!(context(net.hosts[name].address))))));
+      log(`N=${n}: ${n + 1} Node-RED runtimes up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+      // Warm up: connects MQTT, lets the JIT settle, and checks every candidate delivers before measuring.
+      for (const candidate of candidates) {
+        const warm = await measure(bench, candidate, 64, 2000, 0, n, 0);
+        if (warm.loss > 0.5) log(`warning: ${candidate.name} lost ${(warm.loss * 100).toFixed(0)}% while warming up`);
+      }
+      for (let run = 1; run <= RUNS; run++) {
+        for (const size of SIZES) for (const candidate of candidates) if (fits(candidate, size)) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run));
+        if (!ci) for (const candidate of candidates) record(await measure(bench, candidate, 64, LATENCY_RATE * 2, LATENCY_RATE, n, run));
+      }
+      if (!ci && n === 1 && ['ceiling', 'bus-lcm'].every((name) => candidates.some((c) => c.name === name)) && SIZES.length === 4) {
+        // Zero loss at half the ceiling's rate: lcm framing, 64 B and 1 MB.
+        const lcm = candidates.find((c) => c.name === 'bus-lcm')!;
+        for (const size of [64, 1_000_000]) {
+          const ceiling = median(cells.filter((c) => c.candidate === 'ceiling' && c.size === size && c.subscribers === 1 && c.rate === 0).map((c) => c.delivered[0]));
+          const half = Math.max(1, Math.round(ceiling / 2));
+          for (let run = 1; run <= RUNS; run++) record(await measure(bench, lcm, size, Math.max(COUNTS[size], half * 2), half, 1, run));
+        }
+      }
+      broker?.kill();
+      await Promise.all(Object.values(red).map((r) => r.stop()));
+    } catch (error) {
+      // What the runtimes said last is usually why.
+      for (const [name, runtime] of Object.entries(red)) log(`--- ${name} ---\n${runtime.output().split('\n').slice(-15).join('\n')}`);
+      throw error;
+    } finally {
+      net.destroy();
+    }
+  }
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node.js ${process.version}, Node-RED ${require('node-red/package.json').version}`;
+  if (ci) {
+    const ratios = Array.from({ length: RUNS }, (_, i) => {
+      const of = (name: string) => cells.find((c) => c.candidate === name && c.run === i + 1)!.delivered[0];
+      return of('bus-lcm') / of('ceiling');
+    });
+    const ratio = median(ratios);
+    log(`lcm framing delivered ${(ratio * 100).toFixed(0)}% of the raw ceiling (runs: ${ratios.map((r) => (r * 100).toFixed(0) + '%').join(', ')}); floor ${CI_FLOOR * 100}%`);
+    if (!(ratio >= CI_FLOOR)) {
+      log(`FAIL: below the floor of ${CI_FLOOR * 100}% of the raw ceiling`);
+      process.exitCode = 1;
+    }
+  } else if (option('only') || option('sizes') || option('fanout')) {
+    log('a narrowed run: docs/benchmarks.md left as it is');
+  } else {
+    writeFileSync(join(buildDir, 'last-run.json'), JSON.stringify({ machine, cells }));
+    writeReport(root, cells, { machine, runs: RUNS, counts: COUNTS, latencyRate: LATENCY_RATE });
+    log('wrote docs/benchmarks.md, docs/benchmarks.json, docs/images/bench-*.svg');
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
