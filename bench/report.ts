@@ -21,6 +21,14 @@ const SHORT: Record<string, string> = {
   udp: 'core udp nodes',
   mqtt: 'MQTT (aedes)',
 };
+const COLOR: Record<string, string> = {
+  ceiling: '#444444',
+  'bus-raw': '#e67e22',
+  'bus-lcm': '#c0392b',
+  'bus-sealed': '#8e44ad',
+  udp: '#2980b9',
+  mqtt: '#16a085',
+};
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
@@ -160,13 +168,14 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   writeFileSync(
     join(root, 'docs', 'images', 'bench-fanout.svg'),
     renderLineChart({
-      title: 'Cost of fanout: publisher user CPU time per message (64 B)',
+      title: 'Cost of fanout: CPU per message published, 64 B (solid: user time of the publisher)',
       categories: fanout.map(String),
       xLabel: 'subscribers',
       yLabel: 'µs of CPU per message',
       series: [
-        ...names.map((name) => ({ name: `${SHORT[name]}${name === 'mqtt' ? ', publisher' : ''}`, values: fanout.map((n) => over(pick(cells, name, 64, n), (c) => c.publisherUserUs)) })),
-        { name: 'MQTT, broker (all)', values: fanout.map((n) => over(pick(cells, 'mqtt', 64, n), (c) => c.brokerCpuUs ?? NaN)), dashed: true },
+        ...names.map((name) => ({ name: `${SHORT[name]}${name === 'mqtt' ? ', publisher' : ''}`, color: COLOR[name], values: fanout.map((n) => over(pick(cells, name, 64, n), (c) => c.publisherUserUs)) })),
+        { name: 'MQTT, broker (user + system)', color: COLOR.mqtt, values: fanout.map((n) => over(pick(cells, 'mqtt', 64, n), (c) => c.brokerCpuUs ?? NaN)), dashed: true },
+        { name: 'bus, lcm (user + system)', color: COLOR['bus-lcm'], values: fanout.map((n) => over(pick(cells, 'bus-lcm', 64, n), (c) => c.publisherCpuUs)), dashed: true },
       ].map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
     }),
   );
@@ -177,7 +186,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       categories: fanout.map(String),
       xLabel: 'subscribers',
       yLabel: 'messages delivered per second',
-      series: names.map((name) => ({ name: SHORT[name], values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) })).map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
+      series: names.map((name) => ({ name: SHORT[name], color: COLOR[name], values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) })).map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
     }),
   );
   writeFileSync(
@@ -190,6 +199,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       logY: true,
       series: [...nodeRed, 'ceiling'].map((name) => ({
         name: SHORT[name],
+        color: COLOR[name],
         dashed: name === 'ceiling',
         values: sizes.map((size) => {
           const runs = pick(cells, name, size, 1);

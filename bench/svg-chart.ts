@@ -6,6 +6,8 @@ export interface Series {
   /** One value per category; null where the series has no value (shown as a gap). */
   values: (number | null)[];
   dashed?: boolean;
+  /** A colour of its own, so a candidate looks the same in every chart. */
+  color?: string;
 }
 
 export interface LineChart {
@@ -19,7 +21,7 @@ export interface LineChart {
 }
 
 const COLORS = ['#444444', '#c0392b', '#e67e22', '#8e44ad', '#2980b9', '#16a085', '#7f8c8d', '#27ae60'];
-const WIDTH = 800;
+const WIDTH = 820;
 const HEIGHT = 380;
 const PLOT = { left: 70, right: 560, top: 40, bottom: 320 };
 
@@ -74,7 +76,7 @@ export function renderLineChart(chart: LineChart): string {
   parts.push(`<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 42}" text-anchor="middle">${escape(chart.xLabel)}</text>`);
   parts.push(`<text transform="translate(16 ${(PLOT.top + PLOT.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);
   chart.series.forEach((series, s) => {
-    const color = COLORS[s % COLORS.length];
+    const color = series.color ?? COLORS[s % COLORS.length];
     const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
     let path = '';
     series.values.forEach((v, i) => {

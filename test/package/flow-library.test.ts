@@ -34,6 +34,9 @@ describe('ready for the Node-RED flow library', () => {
     assert.ok(existsSync(join(root, 'LICENSE')));
     assert.ok(existsSync(join(root, 'README.md')));
     assert.match(pkg.version, /^\d+\.\d+\.\d+/);
+    assert.match(pkg.repository.url, /^git\+https:\/\/github\.com\/.+\.git$/);
+    assert.match(pkg.bugs.url, /^https:\/\/github\.com\/.+\/issues$/);
+    assert.match(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'), 'the CHANGELOG has this version');
   });
 
   it('declares every node file in the node-red section, with a minimum Node-RED version', () => {
