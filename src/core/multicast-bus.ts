@@ -208,6 +208,7 @@ export class MulticastBus {
     return new Promise((resolve, reject) => {
       let left = datagrams.length;
       let failure: Error | null = null;
+      if (left === 0) return resolve();
       const sent = (error: Error | null) => {
         if (error && !failure) failure = error;
         if (--left > 0) return;
