@@ -8,6 +8,8 @@ import { renderLineChart } from './svg-chart';
 
 export interface RunInfo {
   machine: string;
+  /** When the figures were measured (YYYY-MM-DD). */
+  date: string;
   runs: number;
   counts: Record<number, number>;
   latencyRate: number;
@@ -65,7 +67,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   const lines: string[] = [];
   const row = (values: string[]) => lines.push(`| ${values.join(' | ')} |`);
 
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${info.machine}. Every figure is the median of ${info.runs} runs; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}.`, '');
+  lines.push(`Measured ${info.date} on ${info.machine}. Every figure is the median of ${info.runs} runs; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}.`, '');
 
   lines.push('### Throughput, one subscriber', '', 'Messages delivered per second (and MB/s of payload), sending flat out; loss; share of the raw ceiling.', '');
   row(['', ...sizes.map(sizeLabel)]);

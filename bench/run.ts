@@ -51,8 +51,8 @@ async function buildPeers(): Promise<void> {
 async function main(): Promise<void> {
   if (args.has('--report-only')) {
     // Writes the docs again from the last run's figures, without measuring.
-    const last = JSON.parse(readFileSync(join(buildDir, 'last-run.json'), 'utf8')) as { machine: string; cells: Cell[] };
-    writeReport(root, last.cells, { machine: last.machine, runs: Math.max(...last.cells.map((c) => c.run)), counts: COUNTS, latencyRate: LATENCY_RATE });
+    const last = JSON.parse(readFileSync(join(buildDir, 'last-run.json'), 'utf8')) as { machine: string; date: string; cells: Cell[] };
+    writeReport(root, last.cells, { machine: last.machine, date: last.date, runs: Math.max(...last.cells.map((c) => c.run)), counts: COUNTS, latencyRate: LATENCY_RATE });
     return;
   }
   await buildPeers();
@@ -134,8 +134,9 @@ async function main(): Promise<void> {
   } else if (option('only') || option('sizes') || option('fanout')) {
     log('a narrowed run: docs/benchmarks.md left as it is');
   } else {
-    writeFileSync(join(buildDir, 'last-run.json'), JSON.stringify({ machine, cells }));
-    writeReport(root, cells, { machine, runs: RUNS, counts: COUNTS, latencyRate: LATENCY_RATE });
+    const date = new Date().toISOString().slice(0, 10);
+    writeFileSync(join(buildDir, 'last-run.json'), JSON.stringify({ machine, date, cells }));
+    writeReport(root, cells, { machine, date, runs: RUNS, counts: COUNTS, latencyRate: LATENCY_RATE });
     log('wrote docs/benchmarks.md, docs/benchmarks.json, docs/images/bench-*.svg');
   }
 }

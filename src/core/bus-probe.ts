@@ -79,7 +79,7 @@ async function finishWith(steps: ProbeStep[], settings: BusSettings, receiving: 
   return steps;
 }
 
-/** The probe on LCM framing: a message on LCM_SELF_TEST, a channel flows ignore; sealed when the bus is. */
+/** The probe on LCM framing: a message on LCM_SELF_TEST, a channel flows ignore. */
 function probeDatagram(token: string): Buffer {
   return Buffer.concat(encodeMessage('LCM_SELF_TEST', Buffer.from(token), 0, 1400)[0]);
 }

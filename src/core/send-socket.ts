@@ -26,13 +26,21 @@ export async function openSendSocket(settings: BusSettings, resolved: ResolvedIn
     return { problem: socketProblem(error, step, where), phase: 'error' };
   }
   // Connected to the group, the socket sends without a route lookup (and Node.js without an address lookup) per
-  // datagram. Where the OS will not connect it (some scoped IPv6 groups), it sends with the address each time.
-  await new Promise<void>((resolve) =>
-    socket.connect(settings.port, settings.group, (error?: Error) => {
-      if (!error) connectedToGroup.add(socket);
-      resolve();
-    }),
-  );
+  // datagram. Connecting fixes the outgoing interface and source address, so only a socket on one chosen interface
+  // is connected: the bus watches that interface and reopens the socket when it changes. With the OS default or `*`,
+  // and where the OS will not connect (some scoped IPv6 groups), each send looks the route up as before.
+  if (resolved.socketInterface) {
+    await new Promise<void>((resolve) => {
+      try {
+        socket.connect(settings.port, settings.group, (error?: Error) => {
+          if (!error) connectedToGroup.add(socket);
+          resolve();
+        });
+      } catch {
+        resolve();
+      }
+    });
+  }
   return { socket };
 }
 

