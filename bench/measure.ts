@@ -82,15 +82,15 @@ async function settle(read: () => Promise<Tally[]>, sent: number, quietMs: numbe
   return last;
 }
 
-/** A raw-ceiling receiver in a subscriber's namespace, answering "report" with its counts. */
-class RawReceiver {
+/** A raw-ceiling process (raw-peer.ts) in a namespace, read line by line: a receiver answers "report" with its counts. */
+class RawPeer {
   private readonly lines: AsyncIterator<string>;
   constructor(private readonly child: ChildProcess) {
     this.lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   }
   async next(): Promise<string> {
     const line = await this.lines.next();
-    if (line.done) throw new Error('raw receiver ended');
+    if (line.done) throw new Error('raw peer ended');
     return line.value;
   }
   async report(): Promise<Tally> {
@@ -155,13 +155,13 @@ async function measureCeiling(bench: Bench, candidate: Candidate, size: number, 
   const args = (host: Host, mode: string) => [peer, mode, candidate.group!, String(candidate.port), host.address, String(size), String(count), String(rate), String(chunk)];
   const receivers = subscribers.map((host) => {
     const child = bench.net.spawn(host, process.execPath, args(host, 'receive'));
-    return new RawReceiver(child);
+    return new RawPeer(child);
   });
   try {
     for (const receiver of receivers) if ((await receiver.next()) !== 'ready') throw new Error('raw receiver did not start');
     if (rate > 0) for (const receiver of receivers) receiver.sampleLatency();
     const sender = bench.net.spawn(bench.publisher, process.execPath, args(bench.publisher, 'send'));
-    const line = await new RawReceiver(sender).next();
+    const line = await new RawPeer(sender).next();
     const load = JSON.parse(line) as { sent: number; startNs: string; endNs: string; userUs: number; systemUs: number };
     const tallies = await settle(() => Promise.all(receivers.map((r) => r.report())), load.sent, quietMs);
     return summarize(candidate, size, rate, run, subscribers.length, load, tallies, { user: load.userUs, system: load.systemUs });

@@ -34,7 +34,8 @@ const COLOR: Record<string, string> = {
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
-const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : NaN);
+/** The middle value (the upper one of an even count); NaN for none. */
+export const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : NaN);
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const sizeLabel = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000} MB` : size >= 1000 ? `${Math.round(size / 1000)} kB` : `${size} B`);
 const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');

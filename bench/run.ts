@@ -10,7 +10,7 @@ import type { NodeRedProcess } from '../test/net/node-red-process';
 import { createTopology } from '../test/net/topology';
 import { CANDIDATES, type Candidate } from './candidates';
 import { type Bench, type Cell, measure } from './measure';
-import { writeReport } from './report';
+import { median, writeReport } from './report';
 
 const args = new Set(process.argv.slice(2));
 const ci = args.has('--ci');
@@ -31,7 +31,6 @@ const CI_FLOOR = 0.5;
 const root = join(__dirname, '..');
 const buildDir = join(__dirname, '.build');
 const log = (text: string) => process.stdout.write(`${text}\n`);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function buildPeers(): Promise<void> {
   await build({

@@ -40,15 +40,15 @@ export async function probeBus(settings: BusSettings, waitMs = 1000): Promise<Pr
   if (!('socket' in receiving)) return [...steps, { step: 'join', ok: false, problem: receiving.problem }];
   receiving.socket.on('error', () => undefined); // a late socket error must not become an uncaught one
   steps.push({ step: 'join', ok: true });
-  // On raw framing every datagram is a message, so a probe would reach the flows of this host on the bus; a sealed bus
-  // on this host would count a plain probe as dropped and warn. In both cases, do not send.
-  if (settings.framing === 'raw' || settings.security === 'sealed') {
-    steps.push({ step: 'unsent', ok: true, detail: { reason: settings.framing === 'raw' ? 'raw' : 'sealed' } });
-    return finishWith(steps, settings, receiving).finally(() => closeSocket(receiving.socket));
-  }
   let sendSocket: Socket | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
+    // On raw framing every datagram is a message, so a probe would reach the flows of this host on the bus; a sealed
+    // bus on this host would count a plain probe as dropped and warn. In both cases, do not send.
+    if (settings.framing === 'raw' || settings.security === 'sealed') {
+      steps.push({ step: 'unsent', ok: true, detail: { reason: settings.framing === 'raw' ? 'raw' : 'sealed' } });
+      return withReceiveBuffer(steps, settings, receiving);
+    }
     const sending = await openSendSocket(probeSettings, where.resolved);
     if (!('socket' in sending)) return [...steps, { step: 'send', ok: false, problem: sending.problem }];
     sendSocket = sending.socket;
@@ -59,7 +59,7 @@ export async function probeBus(settings: BusSettings, waitMs = 1000): Promise<Pr
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));
     const came = await Promise.race([echoed.then(() => 'back' as const), timeout]);
     steps.push(came === 'back' ? { step: 'loopback', ok: true } : { step: 'loopback', ok: false, problem: { code: 'probe-lost', params: { waitMs } } });
-    return await finishWith(steps, settings, receiving);
+    return withReceiveBuffer(steps, settings, receiving);
   } finally {
     clearTimeout(timer);
     await closeSocket(receiving.socket);
@@ -68,7 +68,7 @@ export async function probeBus(settings: BusSettings, waitMs = 1000): Promise<Pr
 }
 
 /** Adds the last step, the receive buffer the OS granted against the one asked for. */
-async function finishWith(steps: ProbeStep[], settings: BusSettings, receiving: { socket: Socket; note?: Problem }): Promise<ProbeStep[]> {
+function withReceiveBuffer(steps: ProbeStep[], settings: BusSettings, receiving: { socket: Socket; note?: Problem }): ProbeStep[] {
   const granted = receiving.socket.getRecvBufferSize();
   steps.push({
     step: 'rcvbuf',

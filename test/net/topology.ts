@@ -131,22 +131,21 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[], o
       execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
     }
 
-    lanA.forEach((name, i) => {
-      const where = ns(name);
-      addNamespace(where);
-      const iface = { name: 'lan0', ipv4: `198.51.100.${11 + i}`, ipv6: `2001:db8:a::${11 + i}` };
-      plug(where, 'lan0', 'brA', iface.ipv4, iface.ipv6);
-      ip('-n', where, 'route', 'add', 'default', 'via', '198.51.100.1');
-      hosts[name] = { name, namespace: where, interfaces: [iface], address: iface.ipv4 };
-    });
-    lanB.forEach((name, i) => {
-      const where = ns(name);
-      addNamespace(where);
-      const iface = { name: 'lan0', ipv4: `203.0.113.${11 + i}`, ipv6: `2001:db8:b::${11 + i}` };
-      plug(where, 'lan0', 'brB', iface.ipv4, iface.ipv6);
-      ip('-n', where, 'route', 'add', 'default', 'via', '203.0.113.1');
-      hosts[name] = { name, namespace: where, interfaces: [iface], address: iface.ipv4 };
-    });
+    // Each LAN's hosts at .11, .12, … on its bridge, with the router's address on that LAN as their default route.
+    const lans = [
+      { names: lanA, bridge: 'brA', ipv4: '198.51.100.', ipv6: '2001:db8:a::' },
+      { names: lanB, bridge: 'brB', ipv4: '203.0.113.', ipv6: '2001:db8:b::' },
+    ];
+    for (const lan of lans) {
+      lan.names.forEach((name, i) => {
+        const where = ns(name);
+        addNamespace(where);
+        const iface = { name: 'lan0', ipv4: `${lan.ipv4}${11 + i}`, ipv6: `${lan.ipv6}${11 + i}` };
+        plug(where, 'lan0', lan.bridge, iface.ipv4, iface.ipv6);
+        ip('-n', where, 'route', 'add', 'default', 'via', `${lan.ipv4}1`);
+        hosts[name] = { name, namespace: where, interfaces: [iface], address: iface.ipv4 };
+      });
+    }
 
     if (withRouter) {
       const mh = ns('mh');

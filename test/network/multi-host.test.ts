@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
-import { deployFlow, startRuntimes } from '../net/host-runtimes';
-import type { NodeRedProcess } from '../net/node-red-process';
+import { deployFlow } from '../net/host-runtimes';
+import { networkPerSuite } from '../net/network-per-suite';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const existsAndHas = (path: string, text: string) => existsSync(path) && readFileSync(path, 'utf8').includes(text);
-import { createTopology, type Topology } from '../net/topology';
+import { createTopology } from '../net/topology';
 import { requireCapture, startCaptureIn } from '../support/packet-capture';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
 import { until } from '../support/until';
@@ -15,19 +15,8 @@ const RUNTIMES = ['a1', 'a2', 'a3', 'a4', 'b1', 'mh'];
 
 describe('across hosts and a router, one Node-RED per host', function () {
   this.timeout(60000);
-  let net: Topology;
-  const red: Record<string, NodeRedProcess> = {};
-
-  before(async function () {
-    this.timeout(120000);
-    if (namespaceMode !== 'root') return;
-    net = createTopology('mcbn', ['a1', 'a2', 'a3', 'a4', 'a5'], ['b1']);
-    Object.assign(red, await startRuntimes(net, RUNTIMES));
-  });
-  after(async () => {
-    await Promise.all(Object.values(red).map((r) => r.stop()));
-    net?.destroy();
-  });
+  const lan = networkPerSuite(namespaceMode === 'root', () => createTopology('mcbn', ['a1', 'a2', 'a3', 'a4', 'a5'], ['b1']), RUNTIMES);
+  const red = lan.red;
   beforeEach(function () {
     requireRootNamespaces(this);
   });
@@ -74,7 +63,7 @@ describe('across hosts and a router, one Node-RED per host', function () {
       const got = await until(`${name} to hear five`, () => (heard(name, l).length === 5 ? heard(name, l) : undefined));
       assert.deepEqual(got.map((m) => [m.topic, m.payload.n, m.ip]), [0, 1, 2, 3, 4].map((n) => ['sensors/fanout', n, '198.51.100.11']));
     }
-    const memberships = (name: string) => net.exec(net.hosts[name], 'ip', ['maddr', 'show', 'dev', 'lan0']);
+    const memberships = (name: string) => lan.net.exec(lan.net.hosts[name], 'ip', ['maddr', 'show', 'dev', 'lan0']);
     assert.match(memberships('a2'), /239\.255\.76\.67/);
     assert.doesNotMatch(memberships('a5'), /239\.255\.76\.67/, 'a5 runs no subscriber and joined nothing');
     assert.doesNotMatch(memberships('b1'), /239\.255\.76\.67/, 'a bus used only to send does not join');
@@ -164,7 +153,7 @@ describe('across hosts and a router, one Node-RED per host', function () {
       mh: [busNode('bus', { iface: 'lanA' }), ...sender('s', 'bus')],
       a2: [busNode('bus', {}), ...listener(l, 'bus', dir('a2'))],
     });
-    const onLanB = await startCaptureIn(net.hosts.mh.namespace, 'lanB', 'udp and dst port 7667', 1, 2000);
+    const onLanB = await startCaptureIn(lan.net.hosts.mh.namespace, 'lanB', 'udp and dst port 7667', 1, 2000);
     await send('mh', 'mh', { from: 'mh' });
     const got = await until('a2 to hear mh', () => (heard('a2', l).length === 1 ? heard('a2', l) : undefined));
     assert.equal(got[0].ip, '198.51.100.50');
@@ -197,9 +186,9 @@ describe('across hosts and a router, one Node-RED per host', function () {
     await until('ticks to arrive', () => (count() > 3 ? true : undefined));
     const status = () => lines(dir('a2'), `${l}.status.jsonl`);
 
-    net.exec(net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'down']);
+    lan.net.exec(lan.net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'down']);
     await until('a yellow status saying the link is down', () => (status().some((s) => s.fill === 'yellow' && s.text === 'interface lan0 is down') ? true : undefined), 8000);
-    net.exec(net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'up']);
+    lan.net.exec(lan.net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'up']);
     const beforeUp = count();
     const upAt = Date.now();
     await until('ticks to resume after the link came back', () => (count() > beforeUp + 3 ? true : undefined), 10000);
@@ -208,14 +197,14 @@ describe('across hosts and a router, one Node-RED per host', function () {
     console.log(`      (delivery resumed ${resumedAfter} ms after the link came back up)`);
 
     // A new address, as from DHCP: the old one goes, then the new one comes.
-    net.exec(net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.12/24', 'dev', 'lan0']);
+    lan.net.exec(lan.net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.12/24', 'dev', 'lan0']);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    net.exec(net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.62/24', 'dev', 'lan0']);
+    lan.net.exec(lan.net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.62/24', 'dev', 'lan0']);
     const beforeChange = count();
     await until('ticks to keep coming after the address changed', () => (count() > beforeChange + 5 ? true : undefined), 10000);
     assert.equal(status().at(-1).fill, 'green');
-    net.exec(net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.62/24', 'dev', 'lan0']);
-    net.exec(net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.12/24', 'dev', 'lan0']);
+    lan.net.exec(lan.net.hosts.a2, 'ip', ['addr', 'del', '198.51.100.62/24', 'dev', 'lan0']);
+    lan.net.exec(lan.net.hosts.a2, 'ip', ['addr', 'add', '198.51.100.12/24', 'dev', 'lan0']);
   });
   it("talks raw framing with the seed's Ruby programs and Node-RED's core udp nodes on other hosts", async function () {
     this.timeout(30000);
@@ -231,14 +220,14 @@ describe('across hosts and a router, one Node-RED per host', function () {
         { id: 'core-udp-file', type: 'file', z: 'tab', filename: heardByCoreUdp, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'utf8', wires: [] },
       ],
     });
-    const rubyReceiver = net.spawn(net.hosts.a4, 'ruby', [join(__dirname, '..', 'peers', 'seed-receiver.rb')], { PORT: '5000' });
+    const rubyReceiver = lan.net.spawn(lan.net.hosts.a4, 'ruby', [join(__dirname, '..', 'peers', 'seed-receiver.rb')], { PORT: '5000' });
     let rubyHeard = '';
     rubyReceiver.stdout!.on('data', (chunk) => (rubyHeard += chunk));
     await until('the Ruby receiver to listen', () => (rubyHeard.includes('listening') ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     // The seed's Ruby sender on a3, and the core udp out on a1, reach multicast-in on a2.
-    net.spawn(net.hosts.a3, 'ruby', [join(__dirname, '..', 'peers', 'seed-sender.rb')], { PORT: '5000', COUNT: '3' });
+    lan.net.spawn(lan.net.hosts.a3, 'ruby', [join(__dirname, '..', 'peers', 'seed-sender.rb')], { PORT: '5000', COUNT: '3' });
     await red.a1.api('/inject/core-inject', { method: 'POST' });
     await until('a2 to hear the Ruby sender and the core udp out', () => (heard('a2', l).length >= 4 ? true : undefined), 10000);
     const byIp = heard('a2', l).map((m) => `${m.ip} ${m.payload}`);
@@ -258,7 +247,7 @@ describe('across hosts and a router, one Node-RED per host', function () {
       await deployAll({ a2: [busNode('bus', { rejoin }), ...listener(l, 'bus', dir('a2'))] });
       // Let the reports of the join itself pass, then count for three seconds.
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      const capture = await startCaptureIn(net.hosts.a2.namespace, 'lan0', 'igmp', 100, 3000);
+      const capture = await startCaptureIn(lan.net.hosts.a2.namespace, 'lan0', 'igmp', 100, 3000);
       const text = await capture.packets.catch((error: Error) => error.message);
       const reports = (text.match(/239\.255\.76\.67/g) ?? []).length;
       if (rejoin === '0') assert.equal(reports, 0, text);

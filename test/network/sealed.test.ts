@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
-import { deployFlow, startRuntimes } from '../net/host-runtimes';
-import type { NodeRedProcess } from '../net/node-red-process';
-import { createTopology, type Topology } from '../net/topology';
+import { deployFlow } from '../net/host-runtimes';
+import { networkPerSuite } from '../net/network-per-suite';
+import { createTopology } from '../net/topology';
 import { requireCapture } from '../support/packet-capture';
 import { udpPayloads } from '../support/pcap';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
@@ -15,19 +15,8 @@ const WRONG_KEY = Buffer.alloc(32, 0x33).toString('base64');
 
 describe('a sealed bus between hosts', function () {
   this.timeout(60000);
-  let net: Topology;
-  const red: Record<string, NodeRedProcess> = {};
-
-  before(async function () {
-    this.timeout(120000);
-    if (namespaceMode !== 'root') return;
-    net = createTopology('mcbs', ['a1', 'a2', 'a3', 'a4', 'a5'], []);
-    Object.assign(red, await startRuntimes(net, ['a1', 'a2', 'a3', 'a4']));
-  });
-  after(async () => {
-    await Promise.all(Object.values(red).map((r) => r.stop()));
-    net?.destroy();
-  });
+  const lan = networkPerSuite(namespaceMode === 'root', () => createTopology('mcbs', ['a1', 'a2', 'a3', 'a4', 'a5'], []), ['a1', 'a2', 'a3', 'a4']);
+  const red = lan.red;
   beforeEach(function () {
     requireRootNamespaces(this);
     requireCapture(this);
@@ -61,7 +50,7 @@ describe('a sealed bus between hosts', function () {
     }
     // What an attacker on the LAN captures: the sealed frames a1 sends.
     const pcap = join(dir('a2'), 'captured.pcap');
-    const tcpdump = net.spawn(net.hosts.a5, 'tcpdump', ['-i', 'lan0', '-Z', 'root', '--immediate-mode', '-U', '-w', pcap, 'udp and dst port 7667']);
+    const tcpdump = lan.net.spawn(lan.net.hosts.a5, 'tcpdump', ['-i', 'lan0', '-Z', 'root', '--immediate-mode', '-U', '-w', pcap, 'udp and dst port 7667']);
     let said = '';
     tcpdump.stderr!.on('data', (chunk) => (said += chunk));
     await until('tcpdump to listen', () => (said.includes('listening on') ? true : undefined));
@@ -89,7 +78,7 @@ describe('a sealed bus between hosts', function () {
     const replay = join(dir('a2'), 'replay.hex');
     writeFileSync(replay, frames.map((f) => f.toString('hex')).join('\n'));
     const replayScript = join(__dirname, '..', 'peers', 'send-datagrams.js');
-    net.exec(net.hosts.a5, process.execPath, [replayScript, '239.255.76.67', '7667', net.hosts.a5.address, replay]);
+    lan.net.exec(lan.net.hosts.a5, process.execPath, [replayScript, '239.255.76.67', '7667', lan.net.hosts.a5.address, replay]);
     await untilAsync('a2 to count five replays', async () => ((await stats('a2')).sealed.replayed === 5 ? true : undefined));
 
     // Flipped bits: every 11th bit of one frame flipped, each as its own forged frame.
@@ -102,7 +91,7 @@ describe('a sealed bus between hosts', function () {
     }
     writeFileSync(replay, forged.map((f) => f.toString('hex')).join('\n'));
     const before = (await stats('a2')).sealed;
-    net.exec(net.hosts.a5, process.execPath, [replayScript, '239.255.76.67', '7667', net.hosts.a5.address, replay]);
+    lan.net.exec(lan.net.hosts.a5, process.execPath, [replayScript, '239.255.76.67', '7667', lan.net.hosts.a5.address, replay]);
     const rejected = async () => {
       const now = (await stats('a2')).sealed;
       return now.authFailed + now.unknownKey - before.authFailed - before.unknownKey;

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lines, listener } from '../net/host-flows';
 import { deployFlow } from '../net/host-runtimes';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
-import { requirePrivateNetwork } from '../support/private-network';
+import { nodeRedPerTest } from '../support/node-red-per-test';
 import { until, untilAsync } from '../support/until';
 
 const flood = join(__dirname, '..', 'peers', 'flood.js');
@@ -23,19 +22,11 @@ function runPeer(args: string[]): { sent: number; seconds?: number } {
 
 describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', function () {
   this.timeout(120000);
-  let red: NodeRedProcess | undefined;
-
-  beforeEach(function () {
-    requirePrivateNetwork(this);
-  });
-  afterEach(async () => {
-    await red?.stop();
-    red = undefined;
-  });
+  const nodeRed = nodeRedPerTest();
 
   /** A Node-RED with a bus on lo, a listener for GOOD written to a file and, optionally, a flow that works on every LOAD message. */
   async function startWithListener(port: number, workOnLoad = false) {
-    red = await startNodeRed({ port: 18810 });
+    const red = await nodeRed.start({ port: 18810 });
     const work = workOnLoad
       ? [
           { id: 'load-in', type: 'multicast-in', z: 'tab', bus: 'bus', topic: 'LOAD', datatype: 'buffer', wires: [['load-work']] },
@@ -44,7 +35,7 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
       : [];
     const bus = { id: 'bus', type: 'multicast-bus', group: '239.255.76.67', port: String(port), ttl: '0', iface: 'lo', loopback: true, framing: 'lcm', maxDatagram: '1400', maxMessage: '16777216', rcvbuf: '8388608', source: '', rejoin: '0', security: 'none', replayWindow: '120' };
     await deployFlow(red, [bus, ...listener('l', 'bus', red.userDir, { topic: 'GOOD' }), ...work]);
-    await until('the listener to join', () => (lines(red!.userDir, 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
+    await until('the listener to join', () => (lines(red.userDir, 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
     return red;
   }
 

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
-import { requirePrivateNetwork } from '../support/private-network';
+import { nodeRedPerTest } from '../support/node-red-per-test';
 import { until } from '../support/until';
 
 describe('in a real Node-RED runtime', function () {
   this.timeout(60000);
-  let red: NodeRedProcess | undefined;
-
-  beforeEach(function () {
-    requirePrivateNetwork(this);
-  });
-  afterEach(async () => {
-    await red?.stop();
-    red = undefined;
-  });
+  const nodeRed = nodeRedPerTest();
 
   it('loads the three node types with no error and serves their catalogs and help', async () => {
-    red = await startNodeRed({ port: 18801 });
+    const red = await nodeRed.start({ port: 18801 });
     const sets: { id: string; types: string[]; err?: string; enabled: boolean }[] = await red.api('/nodes');
     const ours = sets.filter((set) => set.id.startsWith('node-red-contrib-multicast-bus/'));
     assert.deepEqual(ours.map((set) => [set.types, set.err, set.enabled]), [
@@ -36,7 +27,7 @@ describe('in a real Node-RED runtime', function () {
   });
 
   it('runs a flow deployed through the admin API: inject to multicast-out, multicast-in to a file', async () => {
-    red = await startNodeRed({ port: 18802 });
+    const red = await nodeRed.start({ port: 18802 });
     const file = join(red.userDir, 'heard.txt');
     const flows = [
       { id: 't1', type: 'tab', label: 'deployed' },
@@ -57,7 +48,7 @@ describe('in a real Node-RED runtime', function () {
   });
 
   it('logs a misconfigured bus in words that say how to fix it, and keeps running', async () => {
-    red = await startNodeRed({ port: 18803 });
+    const red = await nodeRed.start({ port: 18803 });
     const flows = [
       { id: 't1', type: 'tab', label: 'broken' },
       { id: 'bus1', type: 'multicast-bus', group: '10.1.2.3', port: '7667', ttl: '1', iface: '', loopback: true, framing: 'raw' },
@@ -66,8 +57,8 @@ describe('in a real Node-RED runtime', function () {
       { id: 'n-in2', type: 'multicast-in', z: 't1', bus: 'bus2', topic: '', datatype: 'auto', wires: [] },
     ];
     await red.api('/flows', { method: 'POST', body: flows, headers: { 'Node-RED-Deployment-Type': 'full' } });
-    await until('the config error in the log', () => (red!.output().includes('10.1.2.3 is not a multicast group — use 224.0.0.0') ? true : undefined));
-    await until('the missing interface in the log', () => (red!.output().includes('interface eth9 not found — pick one of: lo') ? true : undefined));
+    await until('the config error in the log', () => (red.output().includes('10.1.2.3 is not a multicast group — use 224.0.0.0') ? true : undefined));
+    await until('the missing interface in the log', () => (red.output().includes('interface eth9 not found — pick one of: lo') ? true : undefined));
     assert.ok(Array.isArray(await red.api('/flows')), 'the admin API still answers');
   });
 });
