@@ -18,8 +18,12 @@ export interface BusMessage {
 export interface Framing {
   /** The datagrams for one message; throws a BusError when the message cannot be sent. */
   encode(topic: string, payload: Buffer): OutgoingDatagram[];
-  /** The message a datagram completes, or undefined (a fragment, a duplicate, or malformed: counted). */
-  decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined;
+  /**
+   * The message a datagram completes, or undefined (a fragment, a duplicate, or malformed: counted). `origin` names the
+   * stream the datagram belongs to, for per-sender state (sequence numbers, reassembly): a sealed bus passes the
+   * authenticated session; by default it is the UDP source "address:port".
+   */
+  decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined;
   /** Periodic housekeeping, e.g. expiring incomplete messages. */
   tick(): void;
   /** Counters for the stats route, as plain JSON. */

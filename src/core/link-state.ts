@@ -23,3 +23,12 @@ export function canMulticast(name: string): boolean {
     return true;
   }
 }
+
+/** The kernel's index of an interface, from /sys; undefined where that cannot be read. */
+export function interfaceIndex(name: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}

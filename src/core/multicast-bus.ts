@@ -1,34 +1,26 @@
-import type { RemoteInfo, Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
+import { isReceiver, type BusClient, type BusReceiver, type BusSender } from './bus-client';
 import type { BusSettings } from './bus-settings';
-import type { BusMessage, Framing } from './framing';
-import { resolveInterface, type InterfaceTable } from './interface-resolver';
-import { canMulticast, linkState } from './link-state';
-import type { OutgoingDatagram } from './lcm-codec';
-import { LcmFraming, type LcmFramingOptions } from './lcm-framing';
-import { BusError, type Problem } from './problem';
-import { SEALED_OVERHEAD } from './sealed-frame';
-import { SealedFraming, type SealedKeys } from './sealed-framing';
-import { RawFraming } from './raw-framing';
+import type { Framing } from './framing';
+import { framingForBus } from './framing-for-bus';
+import type { InterfaceTable } from './interface-resolver';
+import { viewInterface, type InterfaceView } from './interface-view';
+import { InterfaceWatch } from './interface-watch';
+import { canMulticast, interfaceIndex, linkState } from './link-state';
+import type { Problem } from './problem';
+import type { SealedKeys } from './sealed-framing';
 import { openReceiveSocket } from './receive-socket';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
-import { openSendSocket, sendDatagram } from './send-socket';
-import { socketProblem } from './socket-problem';
-
-/** A node using the bus. Receivers have `onMessage`; senders do not, and never cause a join. */
-export interface BusClient {
-  onState(state: SocketState): void;
-  onMessage?(message: BusMessage): void;
-}
+import { SendQueue, type SendQueueLimits } from './send-queue';
+import { openSendSocket } from './send-socket';
 
 export interface BusOptions {
   /** How often to retry opening a socket that could not open, in ms. */
   retryMs?: number;
   /** Where interfaces are looked up; replaced in tests. */
   networkInterfaces?: () => InterfaceTable;
-  /** Reassembly caps for LCM framing; replaced in tests. */
-  reassembly?: LcmFramingOptions['reassembly'];
-  /** How often to look for interface changes (link down, address gone or changed), in ms. */
+  /** How often to look for interface changes (link down, address gone or changed, device replaced), in ms. */
   watchMs?: number;
   /** Where link state is read; replaced in tests. */
   linkState?: (name: string) => 'up' | 'down' | 'unknown';
@@ -36,6 +28,8 @@ export interface BusOptions {
   keys?: Promise<SealedKeys>;
   /** Where rate-limited warnings about dropped frames go. */
   warn?: (problem: Problem) => void;
+  /** How much may wait for the send side to open; replaced in tests. */
+  sendQueue?: SendQueueLimits;
 }
 
 /** Counters of one bus, as the stats route returns them. */
@@ -49,13 +43,9 @@ export interface BusStats {
   sent: number;
   clientErrors: number;
   receiveBuffer: number | null;
+  sendQueue: { waiting: number; refused: number; expired: number };
   [framingCounter: string]: unknown;
 }
-
-// Datagrams sent in one burst. Between bursts the sender waits for the sends to complete and for one turn of the
-// event loop, so receivers in this process (and slower hosts) read before their receive buffers overflow.
-const SEND_WINDOW = 32;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A multicast group and port shared by any number of clients: one receive socket (joined only while a receiver
@@ -63,47 +53,54 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * framing that turns messages into datagrams and back.
  */
 export class MulticastBus {
-  private readonly receiver: ReopeningSocket<BusClient>;
-  private readonly sender: ReopeningSocket<BusClient>;
-  private readonly interfaces: () => InterfaceTable;
-  private readonly linkState: (name: string) => 'up' | 'down' | 'unknown';
-  private readonly watchMs: number;
-  private watcher: NodeJS.Timeout | undefined;
-  // What the interface looked like when each side opened; a difference later means close and open again.
-  private readonly openedOn = new Map<ReopeningSocket<BusClient>, string>();
-  private framing: Framing;
-  // Resolves once the framing can seal and open (at once, unless keys are being derived).
-  private readonly ready: Promise<void>;
-  private readonly counts = { datagrams: 0, bytes: 0, messages: 0, sent: 0, clientErrors: 0 };
+  private readonly receiver: ReopeningSocket<BusReceiver>;
+  private readonly sender: ReopeningSocket<BusSender>;
+  private readonly queue: SendQueue;
+  private readonly look: () => InterfaceView;
+  private readonly watch: InterfaceWatch;
+  // Made once, when the keys of a sealed bus are there (at once otherwise); the sockets open only after.
+  private framing: Framing | undefined;
+  private readonly ready: Promise<Framing>;
+  private readonly counts = { datagrams: 0, bytes: 0, messages: 0, clientErrors: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
-  // Messages leave in the order they were published, even when a large one is still going out in bursts.
-  private sending: Promise<void> = Promise.resolve();
-  private queued = 0;
 
-  constructor(readonly settings: BusSettings, options: BusOptions = {}) {
+  constructor(
+    readonly settings: BusSettings,
+    options: BusOptions = {},
+  ) {
     const retryMs = options.retryMs ?? 3000;
-    this.interfaces = options.networkInterfaces ?? networkInterfaces;
-    this.linkState = options.linkState ?? linkState;
-    this.watchMs = options.watchMs ?? 2000;
-    const overhead = settings.security === 'sealed' ? SEALED_OVERHEAD : 0;
-    const inner: Framing =
-      settings.framing === 'lcm'
-        ? new LcmFraming({ maxDatagram: settings.maxDatagram - overhead, maxMessage: settings.maxMessage, reassembly: options.reassembly })
-        : new RawFraming(settings.family, overhead);
-    this.framing = inner;
-    this.ready =
-      settings.security === 'sealed'
-        ? (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then((keys) => {
-            this.framing = new SealedFraming(inner, keys, settings.replayWindow * 1000, options.warn);
-          })
-        : Promise.resolve();
+    const interfaces = options.networkInterfaces ?? networkInterfaces;
+    const readLink = options.linkState ?? linkState;
+    this.look = () =>
+      viewInterface(settings.iface, settings.family, { table: interfaces(), linkState: readLink, canMulticast, interfaceIndex });
+    this.watch = new InterfaceWatch(this.look, options.watchMs ?? 2000);
+    // Without keys to wait for, the framing is there at once, so the first publish can be checked at once.
+    if (settings.security !== 'sealed') this.framing = framingForBus(settings);
+    this.ready = this.framing
+      ? Promise.resolve(this.framing)
+      : (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then((sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn })));
     // A failed derivation shows when a socket tries to open; this only keeps it from being unhandled.
     this.ready.catch(() => undefined);
-    const announce = (users: Iterable<BusClient>, state: SocketState) => {
-      for (const user of users) user.onState(state);
-    };
-    this.receiver = new ReopeningSocket(() => this.openReceiver(), announce, retryMs);
-    this.sender = new ReopeningSocket(() => this.openSender(), announce, retryMs);
+    this.receiver = new ReopeningSocket(() => this.openReceiver(), (users, state) => this.announce(users, state), retryMs);
+    this.sender = new ReopeningSocket(
+      () => this.openSender(),
+      (users, state) => {
+        this.announce(users, state);
+        if (state.phase === 'ready') this.queue.wake();
+      },
+      retryMs,
+    );
+    this.queue = new SendQueue(
+      {
+        group: settings.group,
+        port: settings.port,
+        framing: () => this.framing,
+        socket: () => this.sender.openSocket,
+        label: this.label,
+        problem: () => this.sender.state.problem,
+      },
+      options.sendQueue,
+    );
   }
 
   /** `group:port`, with IPv6 groups in brackets, as shown in status text. */
@@ -122,115 +119,76 @@ export class MulticastBus {
     return this.sender.state;
   }
 
-  /** Adds a client; the first receiver joins the group, the first sender opens the send socket. */
-  register(client: BusClient): void {
-    (client.onMessage ? this.receiver : this.sender).add(client);
+  /** Adds a listening node; the first one joins the group. */
+  addReceiver(receiver: BusReceiver): void {
+    this.receiver.add(receiver);
+    this.startWatching();
+  }
+
+  /** Adds a sending node; the first one opens the send socket. */
+  addSender(sender: BusSender): void {
+    this.sender.add(sender);
     this.startWatching();
   }
 
   /** Removes a client; the last one of its side closes that side's socket before the promise settles. */
-  deregister(client: BusClient): Promise<void> {
-    return (client.onMessage ? this.receiver : this.sender).remove(client);
+  remove(client: BusClient): Promise<void> {
+    return isReceiver(client) ? this.receiver.remove(client) : this.sender.remove(client);
   }
 
-  /** Closes both sockets and forgets every client. */
+  /** Closes both sockets and forgets every client; messages still waiting to be sent fail. */
   async close(): Promise<void> {
     this.stopHousekeeping();
-    clearInterval(this.watcher);
-    this.watcher = undefined;
+    this.watch.stop();
+    this.queue.close();
     await Promise.all([this.receiver.stop(), this.sender.stop()]);
   }
 
   /** Every counter of the bus and its framing, as plain JSON. */
   stats(): BusStats {
     const socket = this.receiver.openSocket;
+    const { sent, refused, expired } = this.queue.counts;
     return {
       group: this.settings.group,
       port: this.settings.port,
       framing: this.settings.framing,
       ...this.counts,
+      sent,
       receiveBuffer: socket ? socket.getRecvBufferSize() : null,
-      ...this.framing.stats(),
+      sendQueue: { waiting: this.queue.waiting, refused, expired },
+      ...this.framing?.stats(),
     };
   }
 
   /** Messages received so far, lost over all senders, and datagrams dropped: what the status text shows. */
   summary(): { messages: number; lost: number; dropped: number } {
-    return { messages: this.counts.messages, lost: this.framing.lost(), dropped: this.framing.dropped() };
+    return { messages: this.counts.messages, lost: this.framing?.lost() ?? 0, dropped: this.framing?.dropped() ?? 0 };
   }
 
   /**
-   * Sends one message to the group as one or more datagrams, after every message published before it;
-   * rejects with a BusError that says why when it cannot.
+   * Sends one message to the group as one or more datagrams, after every message published before it; while the send
+   * side is opening or briefly away the message waits (bounded: SendQueue). Rejects with a BusError that says why
+   * when it cannot be sent.
    */
   publish(topic: string, payload: Buffer): Promise<void> {
-    // The common case, nothing queued and a message that fits one burst, goes out at once: the socket keeps the order
-    // of its sends, so only messages behind a large one still going out need the queue.
-    if (this.queued === 0) {
-      try {
-        const datagrams = this.framing.encode(topic, payload);
-        if (datagrams.length <= SEND_WINDOW) return this.sendBurst(this.sendSocketOrThrow(), datagrams, payload.length);
-        return this.enqueue(() => this.transmit(datagrams, payload.length));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.enqueue(() => this.transmit(this.framing.encode(topic, payload), payload.length));
+    return this.queue.publish(topic, payload);
   }
 
-  private enqueue(send: () => Promise<void>): Promise<void> {
-    this.queued++;
-    const sent = this.sending.then(send).finally(() => this.queued--);
-    this.sending = sent.catch(() => undefined);
-    return sent;
-  }
-
-  /** The send socket, or a BusError saying why the bus cannot send yet. */
-  private sendSocketOrThrow(): Socket {
-    const socket = this.sender.openSocket;
-    if (!socket) throw new BusError({ code: 'not-ready', params: { bus: this.label } }, this.sender.state.problem);
-    return socket;
-  }
-
-  /** Sends one message's datagrams in bursts, waiting between bursts for the sends and one turn of the event loop. */
-  private async transmit(datagrams: OutgoingDatagram[], size: number): Promise<void> {
-    for (let start = 0; start < datagrams.length; start += SEND_WINDOW) {
-      // Looked up for every burst: between bursts the socket may have been reopened on a changed interface.
-      const last = start + SEND_WINDOW >= datagrams.length;
-      await this.sendBurst(this.sendSocketOrThrow(), datagrams.slice(start, start + SEND_WINDOW), size, last);
-      if (!last) await nextTurn();
-    }
-  }
-
-  /** Hands datagrams to the socket in order; settles when the socket is done with all of them. */
-  private sendBurst(socket: Socket, datagrams: OutgoingDatagram[], size: number, completesMessage = true): Promise<void> {
-    const { port, group } = this.settings;
-    return new Promise((resolve, reject) => {
-      let left = datagrams.length;
-      let failure: Error | null = null;
-      if (left === 0) return resolve();
-      const sent = (error: Error | null) => {
-        if (error && !failure) failure = error;
-        if (--left > 0) return;
-        if (failure) return reject(new BusError(socketProblem(failure, 'send', { group, port, size })));
-        if (completesMessage) this.counts.sent++;
-        resolve();
-      };
-      for (const [header, data] of datagrams) sendDatagram(socket, header.length === 0 ? data : [header, data], port, group, sent);
-    });
+  private announce(users: Iterable<BusClient>, state: SocketState): void {
+    for (const user of users) user.onState(state);
   }
 
   private deliver(bytes: Buffer, sender: RemoteInfo): void {
     this.counts.datagrams++;
     this.counts.bytes += bytes.length;
-    const message = this.framing.decode(bytes, sender);
+    const message = this.framing?.decode(bytes, sender);
     if (!message) return;
     this.counts.messages++;
     for (const client of this.receiver.currentUsers) {
       // One client's failure must neither starve the others nor escape into the socket's event, which would end
       // the process.
       try {
-        client.onMessage?.(message);
+        client.onMessage(message);
       } catch {
         this.counts.clientErrors++;
       }
@@ -239,7 +197,8 @@ export class MulticastBus {
 
   private startHousekeeping(): void {
     if (this.housekeeping) return;
-    this.housekeeping = setInterval(() => this.framing.tick(), 1000);
+    this.housekeeping = setInterval(() => this.framing?.tick(), 1000);
+    // Housekeeping runs only while the receive socket is open, and that socket keeps the process alive.
     this.housekeeping.unref();
   }
 
@@ -248,48 +207,13 @@ export class MulticastBus {
     this.housekeeping = undefined;
   }
 
-  /**
-   * Resolves the interface setting now and describes it: the socket arguments, the addresses of the interfaces
-   * involved and their link state. A link that is down is a problem like a missing interface: wait for it.
-   */
-  private lookUpInterface(): { where: ReturnType<typeof resolveInterface>; fingerprint: string } {
-    const table = this.interfaces();
-    let where = resolveInterface(this.settings.iface, this.settings.family, table, canMulticast);
-    // The OS lists only interfaces that are up, so a missing one may just be down: say so.
-    if ('problem' in where && where.problem.code === 'iface-missing' && this.linkState(this.settings.iface) === 'down') {
-      where = { problem: { code: 'iface-down', params: { iface: this.settings.iface } } };
-    }
-    if ('problem' in where) return { where, fingerprint: JSON.stringify(where) };
-    const names = where.resolved.everyInterface?.map((each) => each.name) ?? (where.resolved.name ? [where.resolved.name] : []);
-    const down = names.find((name) => this.linkState(name) === 'down');
-    if (down && !where.resolved.everyInterface) {
-      const problem = { problem: { code: 'iface-down', params: { iface: down } } };
-      return { where: problem, fingerprint: JSON.stringify(problem) };
-    }
-    // Only this family's addresses: an IPv6 privacy address coming and going must not make an IPv4 bus rejoin.
-    const addresses = names.map((name) => [
-      name,
-      this.linkState(name),
-      (table[name] ?? []).filter((info) => info.family === this.settings.family).map((info) => info.address),
-    ]);
-    return { where, fingerprint: JSON.stringify([where.resolved, addresses]) };
-  }
-
   private startWatching(): void {
-    if (this.watcher || this.settings.iface === '') return;
-    this.watcher = setInterval(() => {
-      if (this.receiver.currentUsers.size === 0 && this.sender.currentUsers.size === 0) return;
-      const { fingerprint } = this.lookUpInterface();
-      for (const side of [this.receiver, this.sender]) {
-        const opened = this.openedOn.get(side);
-        if (side.openSocket && opened !== undefined && opened !== fingerprint) void side.restart();
-      }
-    }, this.watchMs);
-    this.watcher.unref();
+    // The OS default follows the routing table: there is no one interface to watch.
+    if (this.settings.iface !== '') this.watch.start([this.receiver, this.sender]);
   }
 
-  /** Waits for the keys of a sealed bus; a problem to show when they could not be made. */
-  private async keysProblem(): Promise<OpenAttempt | undefined> {
+  /** Waits for the framing (the keys of a sealed bus); a problem to show when it could not be made. */
+  private async framingProblem(): Promise<OpenAttempt | undefined> {
     try {
       await this.ready;
       return undefined;
@@ -299,11 +223,11 @@ export class MulticastBus {
   }
 
   private async openReceiver(): Promise<OpenAttempt> {
-    const failed = await this.keysProblem();
+    const failed = await this.framingProblem();
     if (failed) return failed;
-    const { where, fingerprint } = this.lookUpInterface();
+    const { where, fingerprint } = this.look();
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
-    this.openedOn.set(this.receiver, fingerprint);
+    this.watch.opened(this.receiver, fingerprint);
     const attempt = await openReceiveSocket(this.settings, where.resolved, (bytes, sender) => this.deliver(bytes, sender));
     if ('socket' in attempt) {
       this.startHousekeeping();
@@ -316,11 +240,11 @@ export class MulticastBus {
   }
 
   private async openSender(): Promise<OpenAttempt> {
-    const failed = await this.keysProblem();
+    const failed = await this.framingProblem();
     if (failed) return failed;
-    const { where, fingerprint } = this.lookUpInterface();
+    const { where, fingerprint } = this.look();
     if ('problem' in where) return { problem: where.problem, phase: 'waiting' };
-    this.openedOn.set(this.sender, fingerprint);
+    this.watch.opened(this.sender, fingerprint);
     return openSendSocket(this.settings, where.resolved);
   }
 }

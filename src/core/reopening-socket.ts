@@ -121,7 +121,8 @@ export class ReopeningSocket<User> {
     this.retryTimer = setTimeout(() => {
       if (generation === this.generation) this.attempt(generation);
     }, this.retryMs);
-    this.retryTimer.unref();
+    // Not unref()ed: a side that users want open but that waits for its interface (or retries after an error) holds
+    // the process as an open socket would. A headless Node-RED has nothing else that does, and would exit.
   }
 }
 

@@ -13,6 +13,8 @@ export interface NodeRedProcess {
   userDir: string;
   /** Everything Node-RED printed so far. */
   output(): string;
+  /** The exit code once the process ended, null while it runs. */
+  exitCode(): number | null;
   /** Calls the admin API: JSON in, JSON out. */
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<any>;
   stop(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startNodeRed(options: {
     pid: child.pid!,
     userDir,
     output: () => output,
+    exitCode: () => child.exitCode,
     async api(path, init = {}) {
       const request = () =>
         fetch(`${url}${path}`, {

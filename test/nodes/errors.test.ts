@@ -50,15 +50,6 @@ describe('errors a user can cause', function () {
     assert.equal((await error).error.message, 'Error: multicast-bus.problems.payload-missing');
   });
 
-  it('says why it cannot send while its interface is missing, through a Catch node', async () => {
-    const { sender, caught } = await outWithCatch({ port: 17103, iface: 'mcbnone0' });
-    const status = await waitForStatus(sender, (s) => s.fill === 'yellow' && s.text !== 'multicast-bus.problems.joining');
-    assert.deepEqual(status, { fill: 'yellow', shape: 'ring', text: 'multicast-bus.problems.iface-missing' });
-    const error = nextMessage(caught);
-    sender.receive({ payload: 'lost?' });
-    assert.equal((await error).error.message, 'Error: multicast-bus.problems.not-ready: multicast-bus.problems.iface-missing');
-  });
-
   it('shows a red status on every node of a misconfigured bus, and other buses keep working', async () => {
     const broken = bus({ group: '192.0.2.1', port: 99999 });
     const good = bus({ port: 17104 });

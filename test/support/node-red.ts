@@ -11,6 +11,7 @@ export const ourNodes = [busNode, inNode, outNode];
 // Core nodes that tests wire around ours, loaded from the Node-RED we test against.
 const coreNodes = require.resolve('@node-red/nodes/package.json', { paths: [require.resolve('node-red')] }).replace(/package\.json$/, '');
 export const catchNode = require(`${coreNodes}core/common/25-catch.js`);
+export const injectNode = require(`${coreNodes}core/common/20-inject.js`);
 export const udpNode = require(`${coreNodes}core/network/32-udp.js`);
 
 export { helper };

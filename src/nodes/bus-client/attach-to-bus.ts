@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import type { BusClient } from '../../core/multicast-bus';
+import type { BusClient, BusReceiver } from '../../core/bus-client';
 import { problemOf } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
 import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
@@ -35,14 +35,14 @@ export interface BusAttachment {
 }
 
 /**
- * Connects an in/out node to its config node: registers it as a client, mirrors the bus state in the node's status,
+ * Connects an in/out node to its config node: registers it as a client (a receiver when it gives `listen`), mirrors the bus state in the node's status,
  * and deregisters on close, calling done only once the bus has let go of the node.
  */
 export function attachToBus(
   RED: NodeAPI,
   node: Node,
   busId: string,
-  client: Omit<BusClient, 'onState'>,
+  listen?: BusReceiver['onMessage'],
 ): BusAttachment | undefined {
   const busNode = RED.nodes.getNode(busId) as MulticastBusNode | null;
   if (!busNode) {
@@ -57,7 +57,7 @@ export function attachToBus(
     node.status({ fill: 'red', shape: 'ring', text: shortText(busNode.describe(busNode.configProblems[0])) });
     return undefined;
   }
-  const side = client.onMessage ? 'receive' : 'send';
+  const side = listen ? 'receive' : 'send';
   // While a receiver is ready its status also shows the message rate and the losses, refreshed every few seconds.
   let traffic: NodeJS.Timeout | undefined;
   let shown = '';
@@ -75,9 +75,7 @@ export function attachToBus(
       if (text !== shown) node.status({ fill: 'green', shape: 'dot', text: (shown = text) });
     };
   })();
-  const registered: BusClient = {
-    ...client,
-    onState(state) {
+  const onState = (state: SocketState) => {
       clearInterval(traffic);
       shown = '';
       node.status(statusFor(busNode, state));
@@ -86,12 +84,13 @@ export function attachToBus(
         traffic = setInterval(showTraffic, TRAFFIC_REFRESH_MS);
         traffic.unref();
       }
-    },
   };
-  bus.register(registered);
+  let registered: BusClient;
+  if (listen) bus.addReceiver((registered = { onState, onMessage: listen }));
+  else bus.addSender((registered = { onState }));
   node.on('close', (_removed: boolean, done: () => void) => {
     clearInterval(traffic);
-    bus.deregister(registered).then(done, done);
+    bus.remove(registered).then(done, done);
   });
   return {
     busNode,

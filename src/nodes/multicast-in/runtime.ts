@@ -27,8 +27,7 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     }
     const matches = topicFilter(topic);
 
-    const attachment = attachToBus(RED, node, config.bus, {
-      onMessage(message) {
+    const attachment = attachToBus(RED, node, config.bus, (message) => {
         if (message.topic !== undefined && !matches(message.topic)) return;
         const msg: NodeMessage & Record<string, unknown> = {
           topic: message.topic ?? topic,
@@ -49,7 +48,6 @@ export = function registerMulticastIn(RED: NodeAPI): void {
           return;
         }
         node.send(msg);
-      },
     });
   }
 

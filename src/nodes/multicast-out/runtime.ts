@@ -12,7 +12,7 @@ export = function registerMulticastOut(RED: NodeAPI): void {
   function MulticastOut(this: Node, config: MulticastOutDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const attachment = attachToBus(RED, node, config.bus, {});
+    const attachment = attachToBus(RED, node, config.bus);
 
     node.on('input', (msg, _send, done) => {
       const bus = attachment?.busNode.bus;

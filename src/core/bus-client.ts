@@ -1,0 +1,19 @@
+import type { BusMessage } from './framing';
+import type { SocketState } from './reopening-socket';
+
+/** A node that sends on the bus: it never causes a join. */
+export interface BusSender {
+  onState(state: SocketState): void;
+}
+
+/** A node that listens on the bus: the first one joins the group. */
+export interface BusReceiver extends BusSender {
+  onMessage(message: BusMessage): void;
+}
+
+export type BusClient = BusSender | BusReceiver;
+
+/** Whether a client listens (and so makes the bus join the group). */
+export function isReceiver(client: BusClient): client is BusReceiver {
+  return 'onMessage' in client && typeof client.onMessage === 'function';
+}
