@@ -1,9 +1,7 @@
 import { isIP } from 'node:net';
-import { type AddressFamily, isSourceSpecificGroup, MAX_DATAGRAM_PAYLOAD, multicastFamily, needsZone } from './multicast-address';
+import { BUS_FIELDS, FRAMINGS, inRange, SECURITIES, type FramingName, type NumericField, type Security } from './bus-fields';
+import { type AddressFamily, isSourceSpecificGroup, multicastFamily, needsZone } from './multicast-address';
 import type { Problem } from './problem';
-
-export type FramingName = 'lcm' | 'raw';
-export const FRAMINGS: readonly FramingName[] = ['lcm', 'raw'];
 
 /** A bus configuration that has been checked: every field is present and in range. */
 export interface BusSettings {
@@ -31,8 +29,6 @@ export interface BusSettings {
   replayWindow: number;
 }
 
-export type Security = 'none' | 'sealed';
-export const SECURITIES: readonly Security[] = ['none', 'sealed'];
 
 /** What a user wrote in the config node; values come from the editor as strings or numbers. */
 export interface BusSettingsInput {
@@ -51,32 +47,18 @@ export interface BusSettingsInput {
   replayWindow?: unknown;
 }
 
-export const DEFAULT_SETTINGS = {
-  group: '239.255.76.67',
-  port: 7667,
-  ttl: 1,
-  iface: '',
-  loopback: true,
-  framing: 'lcm',
-  // LCM's own choice: fits a 1500-byte MTU with room for tunnel headers, so IP never fragments.
-  maxDatagram: 1400,
-  maxMessage: 16 * 1024 * 1024,
-  rcvbuf: 8 * 1024 * 1024,
-  source: '',
-  rejoin: 0,
-  security: 'none',
-  replayWindow: 120,
-} as const;
+/** The default of every field, as a config node written without them gets. */
+export const DEFAULT_SETTINGS = Object.fromEntries(Object.entries(BUS_FIELDS).map(([name, spec]) => [name, spec.default])) as {
+  [K in keyof typeof BUS_FIELDS]: (typeof BUS_FIELDS)[K]['default'];
+};
 
-// Room for a fragment header, the longest channel and, on a sealed bus, the seal.
-const MIN_DATAGRAM = 160;
-const MAX_MESSAGE_LIMIT = 1024 * 1024 * 1024;
-
-function integerIn(value: unknown, low: number, high: number): number | undefined {
-  const text = String(value).trim();
-  if (!/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return n >= low && n <= high ? n : undefined;
+/** A whole-number field: its value, or a problem (with the range to use) pushed onto `problems`. */
+function numberField(field: NumericField, value: unknown, code: string, problems: Problem[], family?: AddressFamily): number | undefined {
+  const text = textOrDefault(value, String(BUS_FIELDS[field].default));
+  if (inRange(field, text, family === 'IPv6')) return Number(text);
+  const high = field === 'maxDatagram' && family === 'IPv6' ? BUS_FIELDS.maxDatagram.maxIPv6 : BUS_FIELDS[field].max;
+  problems.push({ code, params: { value: text, low: BUS_FIELDS[field].min, high } });
+  return undefined;
 }
 
 function textOrDefault(value: unknown, fallback: string): string {
@@ -90,13 +72,8 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   const family = multicastFamily(group);
   if (!family) problems.push({ code: 'not-multicast', params: { group } });
 
-  const portText = textOrDefault(input.port, String(DEFAULT_SETTINGS.port));
-  const port = integerIn(portText, 1, 65535);
-  if (port === undefined) problems.push({ code: 'bad-port', params: { port: portText } });
-
-  const ttlText = textOrDefault(input.ttl, String(DEFAULT_SETTINGS.ttl));
-  const ttl = integerIn(ttlText, 0, 255);
-  if (ttl === undefined) problems.push({ code: 'bad-ttl', params: { ttl: ttlText } });
+  const port = numberField('port', input.port, 'bad-port', problems);
+  const ttl = numberField('ttl', input.ttl, 'bad-ttl', problems);
 
   const iface = textOrDefault(input.iface, DEFAULT_SETTINGS.iface);
   if (iface !== '' && iface !== '*' && !isIP(iface) && !/^[^\s/:*]{1,15}$/.test(iface)) {
@@ -114,32 +91,20 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   }
   if (sources.length > 0 && family && !isSourceSpecificGroup(group)) problems.push({ code: 'ssm-needs-ssm-group', params: { group } });
 
-  const rejoinText = textOrDefault(input.rejoin, String(DEFAULT_SETTINGS.rejoin));
-  const rejoin = integerIn(rejoinText, 0, 3600);
-  if (rejoin === undefined) problems.push({ code: 'bad-rejoin', params: { value: rejoinText } });
+  const rejoin = numberField('rejoin', input.rejoin, 'bad-rejoin', problems);
 
   const framing = textOrDefault(input.framing, DEFAULT_SETTINGS.framing);
   if (!(FRAMINGS as readonly string[]).includes(framing)) {
     problems.push({ code: 'bad-framing', params: { framing, choices: FRAMINGS.join(', ') } });
   }
 
-  const maxDatagramText = textOrDefault(input.maxDatagram, String(DEFAULT_SETTINGS.maxDatagram));
-  const maxDatagram = integerIn(maxDatagramText, MIN_DATAGRAM, family ? MAX_DATAGRAM_PAYLOAD[family] : MAX_DATAGRAM_PAYLOAD.IPv4);
-  if (maxDatagram === undefined) {
-    problems.push({ code: 'bad-max-datagram', params: { value: maxDatagramText, low: MIN_DATAGRAM, high: MAX_DATAGRAM_PAYLOAD[family ?? 'IPv4'] } });
-  }
-  const maxMessageText = textOrDefault(input.maxMessage, String(DEFAULT_SETTINGS.maxMessage));
-  const maxMessage = integerIn(maxMessageText, 1, MAX_MESSAGE_LIMIT);
-  if (maxMessage === undefined) problems.push({ code: 'bad-max-message', params: { value: maxMessageText, high: MAX_MESSAGE_LIMIT } });
-  const rcvbufText = textOrDefault(input.rcvbuf, String(DEFAULT_SETTINGS.rcvbuf));
-  const rcvbuf = integerIn(rcvbufText, 0, MAX_MESSAGE_LIMIT);
-  if (rcvbuf === undefined) problems.push({ code: 'bad-rcvbuf', params: { value: rcvbufText, high: MAX_MESSAGE_LIMIT } });
+  const maxDatagram = numberField('maxDatagram', input.maxDatagram, 'bad-max-datagram', problems, family);
+  const maxMessage = numberField('maxMessage', input.maxMessage, 'bad-max-message', problems);
+  const rcvbuf = numberField('rcvbuf', input.rcvbuf, 'bad-rcvbuf', problems);
 
   const security = textOrDefault(input.security, DEFAULT_SETTINGS.security);
   if (!(SECURITIES as readonly string[]).includes(security)) problems.push({ code: 'bad-security', params: { security } });
-  const replayText = textOrDefault(input.replayWindow, String(DEFAULT_SETTINGS.replayWindow));
-  const replayWindow = integerIn(replayText, 1, 86_400);
-  if (replayWindow === undefined) problems.push({ code: 'bad-replay-window', params: { value: replayText } });
+  const replayWindow = numberField('replayWindow', input.replayWindow, 'bad-replay-window', problems);
 
   const loopback = input.loopback === undefined ? DEFAULT_SETTINGS.loopback : input.loopback === true || input.loopback === 'true';
 

@@ -3,23 +3,18 @@ import type { BusClient, BusReceiver } from '../../core/bus-client';
 import { problemOf } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
 import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
+import { problemWords } from './problem-words';
 
 const TRAFFIC_REFRESH_MS = 2000;
 
-/** The text a status can hold: a message up to its " — " (the advice goes to the log). */
-function shortText(message: string): string {
-  const cut = message.indexOf(' — ');
-  return cut === -1 ? message : message.slice(0, cut);
-}
-
 /** The status an in/out node shows for its side of the bus: yellow while joining or waiting, green when ready, red on error. */
 function statusFor(busNode: MulticastBusNode, state: SocketState): NodeStatus {
-  const text = state.problem ? shortText(busNode.describe(state.problem)) : '';
+  const text = state.problem ? busNode.brief(state.problem) : '';
   switch (state.phase) {
     case 'ready':
       return { fill: 'green', shape: 'dot', text: busNode.bus?.label ?? '' };
     case 'joining':
-      return { fill: 'yellow', shape: 'ring', text: busNode.describe({ code: 'joining' }) };
+      return { fill: 'yellow', shape: 'ring', text: busNode.brief({ code: 'joining' }) };
     case 'waiting':
       return { fill: 'yellow', shape: 'ring', text };
     case 'error':
@@ -47,14 +42,14 @@ export function attachToBus(
   const busNode = RED.nodes.getNode(busId) as MulticastBusNode | null;
   if (!busNode) {
     // Each node type's own catalog holds this message, since the config node is not there to word it.
-    const message = RED._(`${node.type}.errors.no-bus`);
-    node.status({ fill: 'red', shape: 'ring', text: shortText(message) });
-    node.error(message);
+    const words = problemWords(RED, node.type, 'errors');
+    node.status({ fill: 'red', shape: 'ring', text: words.brief({ code: 'no-bus' }) });
+    node.error(words.full({ code: 'no-bus' }));
     return undefined;
   }
   const bus = busNode.bus;
   if (!bus) {
-    node.status({ fill: 'red', shape: 'ring', text: shortText(busNode.describe(busNode.configProblems[0])) });
+    node.status({ fill: 'red', shape: 'ring', text: busNode.brief(busNode.configProblems[0]) });
     return undefined;
   }
   const side = listen ? 'receive' : 'send';
@@ -97,8 +92,9 @@ export function attachToBus(
     explain(error) {
       const carried = problemOf(error);
       if (!carried) return error instanceof Error ? error : new Error(String(error));
-      const words = busNode.describe(carried.problem);
-      return new Error(carried.underlying ? `${words}: ${busNode.describe(carried.underlying)}` : words);
+      // The underlying problem says what to do; the outer one only what happened to the message.
+      if (!carried.underlying) return new Error(busNode.describe(carried.problem));
+      return new Error(`${busNode.brief(carried.problem)}: ${busNode.describe(carried.underlying)}`);
     },
   };
 }

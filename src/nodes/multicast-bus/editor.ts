@@ -1,4 +1,5 @@
-import { CATALOG, datagramFitsGroup, integerBetween, isMulticastGroup, sourcesFitGroup, validator } from '../../editor/field-validation';
+import { BUS_FIELDS } from '../../core/bus-fields';
+import { asValidator, CATALOG, datagramFitsGroup, fieldInRange, isMulticastGroup, sourcesFitGroup, validator } from '../../editor/field-validation';
 
 interface BusProperties {
   name: string;
@@ -36,31 +37,31 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
   category: 'config',
   defaults: {
     name: { value: '' },
-    group: { value: '239.255.76.67', required: true, validate: validator('multicast-bus.validation.group', isMulticastGroup) },
-    port: { value: 7667, required: true, validate: validator('multicast-bus.validation.port', integerBetween(1, 65535)) },
-    ttl: { value: 1, required: true, validate: validator('multicast-bus.validation.ttl', integerBetween(0, 255)) },
-    iface: { value: '' },
-    loopback: { value: true },
-    framing: { value: 'lcm' },
+    group: { value: BUS_FIELDS.group.default, required: true, validate: validator('multicast-bus.validation.group', isMulticastGroup) },
+    port: { value: BUS_FIELDS.port.default, required: true, validate: validator('multicast-bus.validation.port', fieldInRange('port')) },
+    ttl: { value: BUS_FIELDS.ttl.default, required: true, validate: validator('multicast-bus.validation.ttl', fieldInRange('ttl')) },
+    iface: { value: BUS_FIELDS.iface.default },
+    loopback: { value: BUS_FIELDS.loopback.default },
+    framing: { value: BUS_FIELDS.framing.default },
     maxDatagram: {
-      value: 1400,
-      validate: function (this: { group?: string }, value: string) {
-        const group = String($('#node-config-input-group').val() ?? this.group ?? '');
-        return datagramFitsGroup(String(value ?? '').trim(), group) ? true : (RED._(`${CATALOG}:multicast-bus.validation.maxDatagram`) as unknown as boolean);
-      },
+      value: BUS_FIELDS.maxDatagram.default,
+      validate: asValidator(function (this: unknown, value: string, _opt?: unknown) {
+        const group = String($('#node-config-input-group').val() ?? (this as { group?: string }).group ?? '');
+        return datagramFitsGroup(String(value ?? '').trim(), group) ? true : RED._(`${CATALOG}:multicast-bus.validation.maxDatagram`);
+      }),
     },
-    maxMessage: { value: 16777216, validate: validator('multicast-bus.validation.maxMessage', integerBetween(1, 1073741824)) },
-    rcvbuf: { value: 8388608, validate: validator('multicast-bus.validation.rcvbuf', integerBetween(0, 1073741824)) },
+    maxMessage: { value: BUS_FIELDS.maxMessage.default, validate: validator('multicast-bus.validation.maxMessage', fieldInRange('maxMessage')) },
+    rcvbuf: { value: BUS_FIELDS.rcvbuf.default, validate: validator('multicast-bus.validation.rcvbuf', fieldInRange('rcvbuf')) },
     source: {
-      value: '',
-      validate: function (this: { group?: string }, value: string) {
-        const group = String($('#node-config-input-group').val() ?? this.group ?? '');
-        return sourcesFitGroup(String(value ?? ''), group) ? true : (RED._(`${CATALOG}:multicast-bus.validation.source`) as unknown as boolean);
-      },
+      value: BUS_FIELDS.source.default,
+      validate: asValidator(function (this: unknown, value: string, _opt?: unknown) {
+        const group = String($('#node-config-input-group').val() ?? (this as { group?: string }).group ?? '');
+        return sourcesFitGroup(String(value ?? ''), group) ? true : RED._(`${CATALOG}:multicast-bus.validation.source`);
+      }),
     },
-    rejoin: { value: 0, validate: validator('multicast-bus.validation.rejoin', integerBetween(0, 3600)) },
-    security: { value: 'none' },
-    replayWindow: { value: 120, validate: validator('multicast-bus.validation.replayWindow', integerBetween(1, 86400)) },
+    rejoin: { value: BUS_FIELDS.rejoin.default, validate: validator('multicast-bus.validation.rejoin', fieldInRange('rejoin')) },
+    security: { value: BUS_FIELDS.security.default },
+    replayWindow: { value: BUS_FIELDS.replayWindow.default, validate: validator('multicast-bus.validation.replayWindow', fieldInRange('replayWindow')) },
   },
   credentials: {
     key: { type: 'password' },
@@ -75,8 +76,8 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     // Say what is wrong under the field as the user types, not only with a red border.
     const inline: [string, () => string | undefined][] = [
       ['group', () => (isMulticastGroup(text('group')) ? undefined : 'group')],
-      ['port', () => (integerBetween(1, 65535)(text('port')) ? undefined : 'port')],
-      ['ttl', () => (integerBetween(0, 255)(text('ttl')) ? undefined : 'ttl')],
+      ['port', () => (fieldInRange('port')(text('port')) ? undefined : 'port')],
+      ['ttl', () => (fieldInRange('ttl')(text('ttl')) ? undefined : 'ttl')],
       ['source', () => (sourcesFitGroup(text('source'), text('group')) ? undefined : 'source')],
     ];
     const refresh = () => {

@@ -3,12 +3,20 @@ import type { MulticastBus } from '../../core/multicast-bus';
 import type { Problem } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
 
+/** The secrets of a sealed bus, kept in Node-RED's credentials, never in the flow file. */
+export interface BusCredentials {
+  key?: string;
+  previousKey?: string;
+}
+
 /** The config node as in/out nodes see it: the shared bus, or the problems that kept it from being made. */
-export interface MulticastBusNode extends Node {
+export interface MulticastBusNode extends Node<BusCredentials> {
   bus?: MulticastBus;
   configProblems: Problem[];
-  /** The problem in words, from this node's message catalog; status text is the part before " — ". */
+  /** The problem in words with what to do, from this node's message catalog: for the log and Catch nodes. */
   describe(problem: Problem): string;
+  /** The problem in the few words a node status holds. */
+  brief(problem: Problem): string;
   /** Logs a side's new problem once, not on every retry. */
   report(side: 'receive' | 'send', state: SocketState): void;
 }

@@ -4,8 +4,8 @@ import { parseBusSettings } from '../../core/bus-settings';
 import { listInterfaces } from '../../core/interface-resolver';
 import { MulticastBus } from '../../core/multicast-bus';
 import { probeBus } from '../../core/bus-probe';
-import type { Problem } from '../../core/problem';
-import type { MulticastBusNode } from './multicast-bus-node';
+import { problemWords } from '../bus-client/problem-words';
+import type { BusCredentials, MulticastBusNode } from './multicast-bus-node';
 
 interface MulticastBusDef extends NodeDef {
   group: string;
@@ -23,13 +23,9 @@ interface MulticastBusDef extends NodeDef {
   replayWindow: string | number;
 }
 
-interface BusCredentials {
-  key?: string;
-  previousKey?: string;
-}
-
 export = function registerMulticastBus(RED: NodeAPI): void {
-  const describe = (problem: Problem) => RED._(`multicast-bus.problems.${problem.code}`, problem.params ?? {});
+  const words = problemWords(RED, 'multicast-bus', 'problems');
+  const describe = words.full;
 
   function MulticastBusConfig(this: MulticastBusNode, config: MulticastBusDef) {
     RED.nodes.createNode(this, config);
@@ -37,6 +33,7 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     const lastReported: Record<'receive' | 'send', string> = { receive: '', send: '' };
 
     node.describe = describe;
+    node.brief = words.brief;
     node.report = (side, state) => {
       const key = state.problem ? JSON.stringify(state.problem) : '';
       if (key === lastReported[side]) return;
@@ -45,7 +42,8 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     };
 
     const parsed = parseBusSettings(config);
-    const credentials = ((node as unknown as { credentials?: BusCredentials }).credentials ?? {}) as BusCredentials;
+    // Node-RED leaves credentials undefined on a node that never had any.
+    const credentials: BusCredentials = node.credentials ?? {};
     const problems = 'problems' in parsed ? parsed.problems : [];
     const sealed = 'settings' in parsed && parsed.settings.security === 'sealed';
     if (sealed) {
@@ -74,7 +72,7 @@ export = function registerMulticastBus(RED: NodeAPI): void {
   }
 
   // The key lives in the credentials, never in the flow file.
-  RED.nodes.registerType('multicast-bus', MulticastBusConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+  RED.nodes.registerType<MulticastBusNode, MulticastBusDef, unknown, BusCredentials>('multicast-bus', MulticastBusConfig, {
     credentials: { key: { type: 'password' }, previousKey: { type: 'password' } },
   });
 

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-decoding';
 import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
 import { attachToBus } from '../bus-client/attach-to-bus';
+import { problemWords } from '../bus-client/problem-words';
 import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
 
 interface MulticastInDef extends NodeDef {
@@ -11,6 +12,8 @@ interface MulticastInDef extends NodeDef {
 }
 
 export = function registerMulticastIn(RED: NodeAPI): void {
+  const words = problemWords(RED, 'multicast-in', 'errors');
+
   function MulticastIn(this: Node, config: MulticastInDef) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -20,9 +23,9 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     const framing = (RED.nodes.getNode(config.bus) as MulticastBusNode | null)?.bus?.settings.framing;
     const filterProblem = framing === 'lcm' ? topicFilterProblem(topic) : undefined;
     if (filterProblem) {
-      const message = RED._(`multicast-in.errors.filter-${filterProblem}`, { topic });
-      node.status({ fill: 'red', shape: 'ring', text: message.split(' — ')[0] });
-      node.error(message);
+      const problem = { code: `filter-${filterProblem}`, params: { topic } };
+      node.status({ fill: 'red', shape: 'ring', text: words.brief(problem) });
+      node.error(words.full(problem));
       return;
     }
     const matches = topicFilter(topic);
@@ -44,12 +47,12 @@ export = function registerMulticastIn(RED: NodeAPI): void {
         } catch (error) {
           // Only the json datatype throws; the raw bytes go with the error so a Catch node can still use them.
           msg.payload = message.payload;
-          node.error(RED._('multicast-in.errors.not-json', { ip: message.address, port: message.port, detail: (error as Error).message }), msg);
+          node.error(words.full({ code: 'not-json', params: { ip: message.address, port: message.port, detail: (error as Error).message } }), msg);
           return;
         }
         node.send(msg);
     });
   }
 
-  RED.nodes.registerType('multicast-in', MulticastIn as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType<Node, MulticastInDef, unknown, Record<string, never>>('multicast-in', MulticastIn);
 };

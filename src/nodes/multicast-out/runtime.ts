@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { payloadToBuffer } from '../../core/payload-encoding';
 import { attachToBus } from '../bus-client/attach-to-bus';
+import { problemWords } from '../bus-client/problem-words';
 import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
 
 interface MulticastOutDef extends NodeDef {
@@ -20,7 +21,7 @@ export = function registerMulticastOut(RED: NodeAPI): void {
         // Either no bus at all, or one whose settings are wrong: say which.
         const busNode = RED.nodes.getNode(config.bus) as MulticastBusNode | null;
         const problem = busNode?.configProblems[0];
-        done(new Error(busNode && problem ? busNode.describe(problem) : RED._('multicast-out.errors.no-bus')));
+        done(new Error(busNode && problem ? busNode.describe(problem) : problemWords(RED, 'multicast-out', 'errors').full({ code: 'no-bus' })));
         return;
       }
       let bytes: Buffer;
@@ -39,5 +40,5 @@ export = function registerMulticastOut(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('multicast-out', MulticastOut as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType<Node, MulticastOutDef, unknown, Record<string, never>>('multicast-out', MulticastOut);
 };
