@@ -11,8 +11,8 @@ import type { Problem } from './problem';
  * The address to bind to. On Linux, binding to the group itself keeps two buses on one port with different
  * groups from hearing each other (the kernel delivers by destination address); elsewhere the wildcard.
  */
-export function receiveBindAddress(settings: BusSettings, resolved: ResolvedInterface, platform = process.platform): string {
-  if (platform !== 'linux') return settings.family === 'IPv4' ? '0.0.0.0' : '::';
+export function receiveBindAddress(settings: BusSettings, resolved: ResolvedInterface): string {
+  if (process.platform !== 'linux') return settings.family === 'IPv4' ? '0.0.0.0' : '::';
   if (settings.family === 'IPv6' && needsZone(settings.group) && resolved.name) return `${settings.group}%${resolved.name}`;
   return settings.group;
 }

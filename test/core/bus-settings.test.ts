@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseBusSettings } from '../../src/core/bus-settings';
+import { BUS_FIELDS } from '../../src/core/bus-fields';
+import { DEFAULT_SETTINGS, parseBusSettings } from '../../src/core/bus-settings';
 
 function problemCodes(input: Parameters<typeof parseBusSettings>[0]): string[] {
   const result = parseBusSettings(input);
@@ -7,25 +8,23 @@ function problemCodes(input: Parameters<typeof parseBusSettings>[0]): string[] {
 }
 
 describe('bus settings', () => {
-  it('fills every field from the defaults when the config is empty', () => {
-    assert.deepEqual(parseBusSettings({}), {
-      settings: {
-        group: '239.255.76.67',
-        family: 'IPv4',
-        port: 7667,
-        ttl: 1,
-        iface: '',
-        loopback: true,
-        framing: 'lcm',
-        maxDatagram: 1400,
-        maxMessage: 16 * 1024 * 1024,
-        rcvbuf: 8 * 1024 * 1024,
-        sources: [],
-        rejoin: 0,
-        security: 'none',
-        replayWindow: 120,
-      },
-    });
+  it('fills every field from the defaults of bus-fields.ts when the config is empty', () => {
+    const { source: _source, ...defaults } = DEFAULT_SETTINGS;
+    assert.deepEqual(parseBusSettings({}), { settings: { ...defaults, family: 'IPv4', sources: [] } });
+  });
+
+  it('takes every whole-number field from its least to its greatest value and refuses one past either end, naming the range', () => {
+    const numeric = ['port', 'ttl', 'maxDatagram', 'maxMessage', 'rcvbuf', 'rejoin', 'replayWindow'] as const;
+    for (const field of numeric) {
+      const { min, max } = BUS_FIELDS[field];
+      assert.deepEqual(problemCodes({ [field]: String(min) }), [], `${field} = ${min}`);
+      assert.deepEqual(problemCodes({ [field]: String(max) }), [], `${field} = ${max}`);
+      for (const wrong of [min - 1, max + 1]) {
+        const parsed = parseBusSettings({ [field]: String(wrong) });
+        assert.ok('problems' in parsed, `${field} = ${wrong} refused`);
+        assert.deepEqual(parsed.problems[0].params, { value: String(wrong), low: min, high: max }, field);
+      }
+    }
   });
 
   it('takes the string values the editor stores, trimmed', () => {

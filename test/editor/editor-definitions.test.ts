@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { BUS_FIELDS } from '../../src/core/bus-fields';
+import { DEFAULT_SETTINGS } from '../../src/core/bus-settings';
 
 const nodesDir = join(__dirname, '..', '..', 'nodes');
 
@@ -37,7 +39,7 @@ describe('editor definitions as built into nodes/*.html', () => {
     assert.equal(ttl.validate('256'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.ttl»');
     assert.deepEqual(
       Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])),
-      { name: '', group: '239.255.76.67', port: 7667, ttl: 1, iface: '', loopback: true, framing: 'lcm', maxDatagram: 1400, maxMessage: 16777216, rcvbuf: 8388608, source: '', rejoin: 0, security: 'none', replayWindow: 120 },
+      { name: '', ...DEFAULT_SETTINGS },
     );
   });
 
@@ -68,5 +70,22 @@ describe('editor definitions as built into nodes/*.html', () => {
         assert.equal(typeof text, 'string', `${type}: ${key}`);
       }
     }
+  });
+
+  it('the built dialog, help and messages state the defaults and ranges the runtime enforces (bus-fields.ts)', () => {
+    const dialog = readFileSync(join(nodesDir, 'multicast-bus.html'), 'utf8');
+    const help = readFileSync(join(nodesDir, 'locales', 'en-US', 'multicast-bus.html'), 'utf8');
+    const messages = readFileSync(join(nodesDir, 'locales', 'en-US', 'multicast-bus.json'), 'utf8');
+    for (const field of ['group', 'port', 'ttl', 'rejoin', 'maxDatagram', 'maxMessage', 'rcvbuf', 'replayWindow'] as const) {
+      assert.match(dialog, new RegExp(`id="node-config-input-${field}" placeholder="${BUS_FIELDS[field].default}"`), `${field} placeholder`);
+    }
+    for (const field of ['port', 'ttl', 'maxDatagram', 'replayWindow'] as const) {
+      assert.ok(help.includes(`${BUS_FIELDS[field].min}–${BUS_FIELDS[field].max}`), `help gives the range of ${field}`);
+    }
+    const validation = JSON.parse(messages)['multicast-bus'].validation;
+    for (const field of ['port', 'ttl', 'maxDatagram', 'maxMessage', 'rejoin', 'replayWindow'] as const) {
+      assert.ok(validation[field].includes(`from ${BUS_FIELDS[field].min} to ${BUS_FIELDS[field].max}`), `${field}: ${validation[field]}`);
+    }
+    assert.doesNotMatch(dialog + help + messages, /\{\{/, 'every token filled');
   });
 });
