@@ -71,13 +71,25 @@ export function encodeMessage(channel: string, payload: Buffer, seq: number, max
   return datagrams;
 }
 
+/**
+ * Whether a fragment can be part of a message a real sender splits: LCM and this bus put at least one byte in every
+ * fragment (an empty message goes as LC02), so fragment `index` starts at or after byte `index`, fragment 0 at byte 0,
+ * and it leaves at least one byte for each fragment after it. Fragments of any length pass, short or long.
+ */
+export function fragmentFits(size: number, offset: number, index: number, count: number, length: number): boolean {
+  if (count === 0 || index >= count) return false;
+  if (size === 0) return count === 1 && offset === 0 && length === 0;
+  if (length === 0 || (index === 0) !== (offset === 0) || offset < index) return false;
+  return offset + length <= size && size - offset - length >= count - 1 - index;
+}
+
 function readChannel(bytes: Buffer, start: number): { channel: string; end: number } | undefined {
   const nul = bytes.indexOf(0, start);
   if (nul === -1 || nul - start > MAX_CHANNEL_BYTES) return undefined;
   return { channel: bytes.toString('utf8', start, nul), end: nul + 1 };
 }
 
-/** Reads one datagram; never throws, whatever the bytes. Fragment fields are returned as sent, for the reassembler to judge. */
+/** Reads one datagram; never throws, whatever the bytes. A fragment no real sender makes is malformed; whether it agrees with the rest of its message is for the reassembler to judge. */
 export function decodeDatagram(bytes: Buffer): DecodedDatagram {
   if (bytes.length < LC02_HEADER_BYTES) return { kind: 'malformed', reason: 'short' };
   const magic = bytes.readUInt32BE(0);
@@ -94,10 +106,15 @@ export function decodeDatagram(bytes: Buffer): DecodedDatagram {
   const index = bytes.readUInt16BE(16);
   const count = bytes.readUInt16BE(18);
   if (count === 0 || index >= count) return { kind: 'malformed', reason: 'fragment-header' };
+  let channel: string | undefined;
+  let start = LC03_HEADER_BYTES;
   if (index === 0) {
-    const channel = readChannel(bytes, LC03_HEADER_BYTES);
-    if (!channel) return { kind: 'malformed', reason: 'channel' };
-    return { kind: 'fragment', seq, size, offset, index, count, channel: channel.channel, data: bytes.subarray(channel.end) };
+    const field = readChannel(bytes, LC03_HEADER_BYTES);
+    if (!field) return { kind: 'malformed', reason: 'channel' };
+    ({ channel, end: start } = field);
   }
-  return { kind: 'fragment', seq, size, offset, index, count, data: bytes.subarray(LC03_HEADER_BYTES) };
+  // A fragment no real message has (no data, more fragments than bytes, data past the end) would only take memory.
+  if (!fragmentFits(size, offset, index, count, bytes.length - start)) return { kind: 'malformed', reason: 'fragment-header' };
+  const data = bytes.subarray(start);
+  return channel === undefined ? { kind: 'fragment', seq, size, offset, index, count, data } : { kind: 'fragment', seq, size, offset, index, count, channel, data };
 }

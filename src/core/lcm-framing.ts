@@ -54,9 +54,9 @@ export class LcmFraming implements Framing {
     }
   }
 
-  decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
+  decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined {
     const datagram = decodeDatagram(bytes);
-    const from = `${sender.address}:${sender.port}`;
+    const from = origin ?? `${sender.address}:${sender.port}`;
     if (datagram.kind === 'malformed') {
       this.malformed[datagram.reason]++;
       return undefined;
@@ -75,7 +75,8 @@ export class LcmFraming implements Framing {
       if (result.kind !== 'complete') return undefined;
       ({ seq, channel, payload } = result);
     }
-    const verdict = this.tracker.record(from, seq);
+    // A stream keyed by its session is still listed by the address and port it came from.
+    const verdict = this.tracker.record(from, seq, origin === undefined ? from : `${sender.address}:${sender.port}`);
     if (!verdict.deliver) return undefined;
     return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: verdict.lostBefore };
   }
@@ -89,6 +90,7 @@ export class LcmFraming implements Framing {
       malformed: { ...this.malformed },
       reassembly: { ...this.reassembler.counts, pending: this.reassembler.pending, bytesHeld: this.reassembler.bytesHeld },
       senders: this.tracker.snapshot(),
+      sequence: { ...this.tracker.counts },
     };
   }
 

@@ -1,5 +1,8 @@
-// Puts LC03 fragments back together. Completion is tracked per fragment in a bitmap, so a repeated fragment cannot
+// Puts LC03 fragments back together. Completion is tracked per fragment number, so a repeated fragment cannot
 // complete a message with a hole; memory is what was received (never what a header claims), capped in bytes and count.
+// The bytes charged are what holding a fragment costs the process, measured (test/core/reassembly-memory.test.ts):
+// the whole buffer its data lives in, plus the objects that hold it.
+import { fragmentFits } from './lcm-codec';
 
 export interface FragmentIn {
   seq: number;
@@ -28,7 +31,7 @@ export interface ReassemblyCounts {
   expired: number;
   evicted: number;
   /** Messages discarded because a fragment lied (offset past the end, size over the limit, fragments that do not
-   * tile the message) or disagreed with the earlier fragments of its sequence number. */
+   * tile the message, a fragment no real message has) or disagreed with the earlier fragments of its sequence number. */
   discarded: number;
 }
 
@@ -36,7 +39,12 @@ export type FragmentResult =
   | { kind: 'complete'; seq: number; channel: string; payload: Buffer }
   | { kind: 'pending' }
   | { kind: 'duplicate' }
-  | { kind: 'discarded'; reason: 'too-large' | 'offset' | 'gaps' };
+  | { kind: 'discarded'; reason: 'too-large' | 'offset' | 'gaps' | 'header' };
+
+interface Part {
+  offset: number;
+  data: Buffer;
+}
 
 interface Partial {
   key: string;
@@ -44,24 +52,38 @@ interface Partial {
   count: number;
   channel?: string;
   /** Fragments received, by fragment number: only what arrived takes memory, whatever the header's count. */
-  parts: Map<number, { offset: number; data: Buffer }>;
-  seen: Uint8Array;
+  parts: Map<number, Part>;
   bytes: number;
   startedAt: number;
 }
 
-// What holding one fragment costs besides its data (map entry, Buffer object), and a partial besides its fragments.
-const FRAGMENT_OVERHEAD = 96;
-const PARTIAL_OVERHEAD = 256;
+// Measured on Node.js 20 (x64), test/core/reassembly-memory.test.ts: besides its buffer's bytes, a held fragment
+// takes about 256 bytes of V8 heap (its Map entry, the part, the Buffer view, the ArrayBuffer object) and about 84
+// outside it (the backing store's record and malloc header); an incomplete message about 480 bytes of heap besides
+// its fragments (the object, its Map, its entry in the table of incomplete messages, the channel), and its key.
+const FRAGMENT_OVERHEAD = 352;
+const PARTIAL_OVERHEAD = 512;
+// A fragment's data is a view of the datagram it came in; the view keeps that whole buffer alive. When the buffer is
+// much bigger than the data (a slice of Node's shared 8 KiB pool, as on a sealed bus), the data is copied into a
+// buffer of its own, so what is charged is what is held. A datagram's own header and channel are not worth a copy.
+const COPY_SLACK = 128;
 // Keys of recently completed messages, so a late copy of one of their fragments cannot start a new partial.
 const RECENTLY_COMPLETED = 1024;
+
+/** The data as it will be held: the same view, or a copy when the view would keep a much bigger buffer alive. */
+function heldBytes(data: Buffer): Buffer {
+  if (data.buffer.byteLength <= 2 * data.length + COPY_SLACK) return data;
+  const copy = Buffer.allocUnsafeSlow(data.length);
+  data.copy(copy);
+  return copy;
+}
 
 /** Reassembles fragmented messages from any number of senders, keyed by sender and sequence number. */
 export class Reassembler {
   // A Map iterates in insertion order, so its first entry is always the oldest message.
   private readonly partials = new Map<string, Partial>();
   private readonly completedKeys = new Set<string>();
-  private heldBytes = 0;
+  private heldTotal = 0;
   readonly counts: ReassemblyCounts = { completed: 0, duplicateFragments: 0, expired: 0, evicted: 0, discarded: 0 };
 
   constructor(
@@ -77,7 +99,7 @@ export class Reassembler {
 
   /** Bytes held by incomplete messages now, bookkeeping included. */
   get bytesHeld(): number {
-    return this.heldBytes;
+    return this.heldTotal;
   }
 
   /** Takes one fragment from `sender`; returns the whole message when this fragment completed it. */
@@ -89,6 +111,8 @@ export class Reassembler {
     }
     if (fragment.size > this.limits.maxMessage) return this.discard(key, 'too-large');
     if (fragment.offset + fragment.data.length > fragment.size) return this.discard(key, 'offset');
+    // A fragment no real sender makes (decodeDatagram refuses these already) is dropped alone.
+    if (!fragmentFits(fragment.size, fragment.offset, fragment.index, fragment.count, fragment.data.length)) return this.countDiscard('header');
 
     let partial = this.partials.get(key);
     if (partial && (partial.size !== fragment.size || partial.count !== fragment.count)) {
@@ -98,31 +122,21 @@ export class Reassembler {
       partial = undefined;
     }
     if (!partial) {
-      partial = {
-        key,
-        size: fragment.size,
-        count: fragment.count,
-        parts: new Map(),
-        seen: new Uint8Array(Math.ceil(fragment.count / 8)),
-        bytes: PARTIAL_OVERHEAD + Math.ceil(fragment.count / 8),
-        startedAt: this.now(),
-      };
+      partial = { key, size: fragment.size, count: fragment.count, parts: new Map(), bytes: PARTIAL_OVERHEAD + 2 * key.length, startedAt: this.now() };
       this.partials.set(key, partial);
-      this.heldBytes += partial.bytes;
+      this.heldTotal += partial.bytes;
     }
 
-    const bit = 1 << (fragment.index & 7);
-    const slot = fragment.index >> 3;
-    if (partial.seen[slot] & bit) {
+    if (partial.parts.has(fragment.index)) {
       this.counts.duplicateFragments++;
       return { kind: 'duplicate' };
     }
-    partial.seen[slot] |= bit;
-    partial.parts.set(fragment.index, { offset: fragment.offset, data: fragment.data });
+    const data = heldBytes(fragment.data);
+    partial.parts.set(fragment.index, { offset: fragment.offset, data });
     if (fragment.index === 0) partial.channel = fragment.channel;
-    const cost = fragment.data.length + FRAGMENT_OVERHEAD;
+    const cost = data.buffer.byteLength + FRAGMENT_OVERHEAD;
     partial.bytes += cost;
-    this.heldBytes += cost;
+    this.heldTotal += cost;
 
     if (partial.parts.size === partial.count) return this.complete(partial, fragment.seq);
     this.enforceCaps();
@@ -140,13 +154,6 @@ export class Reassembler {
     }
     this.counts.expired += expired;
     return expired;
-  }
-
-  /** Forgets everything held. */
-  clear(): void {
-    this.partials.clear();
-    this.completedKeys.clear();
-    this.heldBytes = 0;
   }
 
   private complete(partial: Partial, seq: number): FragmentResult {
@@ -174,18 +181,18 @@ export class Reassembler {
     return this.countDiscard(reason);
   }
 
-  private countDiscard(reason: 'too-large' | 'offset' | 'gaps'): FragmentResult {
+  private countDiscard(reason: 'too-large' | 'offset' | 'gaps' | 'header'): FragmentResult {
     this.counts.discarded++;
     return { kind: 'discarded', reason };
   }
 
   private remove(partial: Partial): void {
     this.partials.delete(partial.key);
-    this.heldBytes -= partial.bytes;
+    this.heldTotal -= partial.bytes;
   }
 
   private enforceCaps(): void {
-    while (this.partials.size > this.limits.maxCount || this.heldBytes > this.limits.maxBytes) {
+    while (this.partials.size > this.limits.maxCount || this.heldTotal > this.limits.maxBytes) {
       const oldest = this.partials.values().next().value as Partial;
       this.remove(oldest);
       this.counts.evicted++;

@@ -1,6 +1,10 @@
 // Loss detection per sender from LCM sequence numbers, which count messages and wrap at 2^32. The last 64 sequence
-// numbers of each sender are remembered: a repeat among them is a duplicate, a late one is out of order, and anything
-// older is dropped as a duplicate, since a late message and a replayed one cannot be told apart.
+// numbers of each sender are remembered: a repeat among them is a duplicate, a late one is out of order.
+//
+// Anyone can send a datagram with a sender's address and any number, and senders restart from 0 on the same port, so
+// a number that does not fit the window is never believed on its own: it becomes a tentative stream, and only the
+// next message continuing it makes the tracker resynchronise. A lone misfit costs at most itself, never the honest
+// stream; the stream left at a resync is remembered for a while, so a forged pair is undone by the next honest message.
 
 export interface SenderCounts {
   messages: number;
@@ -16,15 +20,45 @@ export interface SequenceVerdict {
   deliver: boolean;
 }
 
+/** What the numbering said over all senders: streams taken up after a restart or a jump, and lone jumps ahead. */
+export interface StreamCounts {
+  resyncs: number;
+  strays: number;
+}
+
 const WINDOW = 64;
-// A jump this large is a sender that restarted, not a loss of a billion messages.
+// A confirmed jump this large is a sender that restarted its count, not a loss of so many messages.
 const RESTART_GAP = 100_000;
+// A run of numbers already seen is a restart only when it starts from the beginning of a count and goes on at once;
+// elsewhere it is a second copy of the stream (two network paths), whose duplicates must not reach the flow.
+const FRESH_START = 8;
+// The stream left at a resync is taken back when a message continues it, until the new one is this far along.
+const PREV_SPAN = 1024;
+const NONE = -1;
+
+/** How a tentative stream's first message related to the window: ahead (delivered), too old, or already seen. */
+const enum Misfit {
+  Ahead,
+  Old,
+  Seen,
+}
 
 interface SenderState extends SenderCounts {
   /** Bit i set: message lastSeq - i was seen; bits 0-31 in `low`, 32-63 in `high` (numbers, not a BigInt, to keep
    * the per-message path free of allocations). */
   low: number;
   high: number;
+  /** How the sender is listed: its address and port, also when keyed by an authenticated session. */
+  label: string;
+  /** Insertions into the table when this sender last moved to its newest end. */
+  stamp: number;
+  candidate: number;
+  candidateKind: Misfit;
+  prevSeq: number;
+  prevLow: number;
+  prevHigh: number;
+  prevLost: number;
+  switchedAt: number;
 }
 
 /** Whether bit `i` (0-63) of the window is set. */
@@ -53,57 +87,48 @@ function advance(state: SenderState, by: number): void {
 /** Tracks every sender's sequence numbers: gaps count as lost, repeats as duplicates, late arrivals as out of order. */
 export class SequenceTracker {
   private readonly senders = new Map<string, SenderState>();
+  private insertions = 0;
+  readonly counts: StreamCounts = { resyncs: 0, strays: 0 };
 
   constructor(private readonly maxSenders = 1024) {}
 
-  /** Records message `seq` from `sender`. Duplicates are not to be delivered. */
-  record(sender: string, seq: number): SequenceVerdict {
+  /** Records message `seq` from the stream `sender`, listed as `label` (default: `sender`). Duplicates are not to be delivered. */
+  record(sender: string, seq: number, label = sender): SequenceVerdict {
     const state = this.senders.get(sender);
     if (!state) {
-      if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
-      this.senders.set(sender, { messages: 1, lost: 0, duplicates: 0, outOfOrder: 0, lastSeq: seq, low: 1, high: 0 });
+      this.add(sender, seq, label);
       return { lostBefore: 0, deliver: true };
+    }
+    // Moving a sender to the newest end only once it is in the older half keeps this path cheap and still never
+    // forgets a sender heard within the last maxSenders / 2 arrivals of new ones.
+    if (this.insertions - state.stamp > this.maxSenders >> 1) {
+      this.senders.delete(sender);
+      this.senders.set(sender, state);
+      state.stamp = ++this.insertions;
     }
     const ahead = (seq - state.lastSeq) >>> 0;
-    if (ahead === 0) {
-      state.duplicates++;
-      return { lostBefore: 0, deliver: false };
-    }
-    if (ahead < 0x80000000) {
-      const lostBefore = ahead >= RESTART_GAP ? 0 : ahead - 1;
-      state.lost += lostBefore;
-      state.messages++;
-      state.lastSeq = seq;
-      if (ahead >= WINDOW) {
-        state.low = 1;
-        state.high = 0;
-      } else advance(state, ahead);
-      return { lostBefore, deliver: true };
+    if (ahead !== 0 && ahead < WINDOW) {
+      this.dropCandidate(state);
+      return this.inOrder(state, seq, ahead);
     }
     const behind = (state.lastSeq - seq) >>> 0;
-    if (behind >= RESTART_GAP) {
-      // Far behind: the sender restarted its count. Start over from here.
-      this.senders.set(sender, { ...state, messages: state.messages + 1, lastSeq: seq, low: 1, high: 0 });
+    if (behind !== 0 && behind < WINDOW && !seen(state, behind)) {
+      // A late arrival was counted as lost when the gap appeared; it is not lost after all.
+      this.dropCandidate(state);
+      markSeen(state, behind);
+      state.outOfOrder++;
+      state.messages++;
+      if (state.lost > 0) state.lost--;
       return { lostBefore: 0, deliver: true };
     }
-    // Older than the window: no way to tell a late message from a replayed one, so it is treated as a duplicate.
-    if (behind >= WINDOW || seen(state, behind)) {
-      state.duplicates++;
-      return { lostBefore: 0, deliver: false };
-    }
-    // A late arrival was counted as lost when the gap appeared; it is not lost after all.
-    markSeen(state, behind);
-    state.outOfOrder++;
-    state.messages++;
-    if (state.lost > 0) state.lost--;
-    return { lostBefore: 0, deliver: true };
+    return this.misfit(state, seq, ahead !== 0 && ahead < 0x80000000 ? Misfit.Ahead : behind < WINDOW ? Misfit.Seen : Misfit.Old);
   }
 
-  /** A copy of every sender's counts, keyed by "address:port". */
+  /** A copy of every sender's counts, keyed by "address:port" (with the stream's key too when two share one). */
   snapshot(): Record<string, SenderCounts> {
     const out: Record<string, SenderCounts> = {};
-    for (const [sender, { messages, lost, duplicates, outOfOrder, lastSeq }] of this.senders) {
-      out[sender] = { messages, lost, duplicates, outOfOrder, lastSeq };
+    for (const [sender, { label, messages, lost, duplicates, outOfOrder, lastSeq }] of this.senders) {
+      out[Object.hasOwn(out, label) ? `${label} (${sender})` : label] = { messages, lost, duplicates, outOfOrder, lastSeq };
     }
     return out;
   }
@@ -113,5 +138,92 @@ export class SequenceTracker {
     let lost = 0;
     for (const state of this.senders.values()) lost += state.lost;
     return lost;
+  }
+
+  private add(sender: string, seq: number, label: string): void {
+    // A Map iterates in insertion order, and heard senders move to its end: the first is the least recently heard.
+    if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
+    this.senders.set(sender, {
+      messages: 1, lost: 0, duplicates: 0, outOfOrder: 0, lastSeq: seq, low: 1, high: 0, label, stamp: ++this.insertions,
+      candidate: NONE, candidateKind: Misfit.Ahead, prevSeq: NONE, prevLow: 0, prevHigh: 0, prevLost: 0, switchedAt: 0,
+    });
+  }
+
+  private inOrder(state: SenderState, seq: number, ahead: number): SequenceVerdict {
+    const lostBefore = ahead - 1;
+    state.lost += lostBefore;
+    state.messages++;
+    state.lastSeq = seq;
+    advance(state, ahead);
+    return { lostBefore, deliver: true };
+  }
+
+  /** A message that fits neither the window nor a small step ahead: the old stream again, a new one, or a stray. */
+  private misfit(state: SenderState, seq: number, kind: Misfit): SequenceVerdict {
+    const resumes = (seq - state.prevSeq) >>> 0;
+    const recent = state.prevSeq !== NONE && ((state.lastSeq - state.switchedAt) >>> 0) < PREV_SPAN;
+    if (recent && kind !== Misfit.Seen && resumes !== 0 && resumes < WINDOW) {
+      // The stream left at the last resync goes on: that resync was a stray pair. Take the old stream back, and the
+      // losses the resync counted with it. (A copy of a message of the new stream is no sign of the old one.)
+      this.dropCandidate(state);
+      state.lost = Math.max(0, state.lost - state.prevLost);
+      state.lastSeq = state.prevSeq;
+      state.low = state.prevLow;
+      state.high = state.prevHigh;
+      state.prevSeq = NONE;
+      return this.inOrder(state, seq, resumes);
+    }
+    if (state.candidate !== NONE) {
+      const run = (seq - state.candidate) >>> 0;
+      if (run === 0) {
+        state.duplicates++;
+        return { lostBefore: 0, deliver: false };
+      }
+      const fresh = state.candidate < FRESH_START && run <= 2;
+      if (run < WINDOW && (state.candidateKind !== Misfit.Seen || fresh)) return this.resync(state, seq, run);
+    }
+    this.dropCandidate(state);
+    state.candidate = seq;
+    state.candidateKind = kind;
+    if (kind === Misfit.Ahead) {
+      // Far ahead of anything seen, so not a duplicate: delivered, as LCM would, but the window stays where it is.
+      state.messages++;
+      return { lostBefore: 0, deliver: true };
+    }
+    // A late message and a replayed one cannot be told apart, so it is held back as a duplicate.
+    state.duplicates++;
+    return { lostBefore: 0, deliver: false };
+  }
+
+  /** The tentative stream went on: it is now the sender's stream, and the old one is kept for a while. */
+  private resync(state: SenderState, seq: number, run: number): SequenceVerdict {
+    let lostBefore = run - 1;
+    if (state.candidateKind === Misfit.Ahead) {
+      const jump = (state.candidate - state.lastSeq) >>> 0;
+      if (jump < RESTART_GAP) lostBefore += jump - 1;
+    } else {
+      // The held-back first message of the new stream was no duplicate: it is lost to the flow.
+      state.duplicates--;
+      lostBefore++;
+    }
+    state.prevSeq = state.lastSeq;
+    state.prevLow = state.low;
+    state.prevHigh = state.high;
+    state.prevLost = lostBefore;
+    state.switchedAt = seq;
+    state.lastSeq = seq;
+    state.low = 1;
+    state.high = 0;
+    markSeen(state, run);
+    state.candidate = NONE;
+    state.lost += lostBefore;
+    state.messages++;
+    this.counts.resyncs++;
+    return { lostBefore, deliver: true };
+  }
+
+  private dropCandidate(state: SenderState): void {
+    if (state.candidate !== NONE && state.candidateKind === Misfit.Ahead) this.counts.strays++;
+    state.candidate = NONE;
   }
 }

@@ -83,6 +83,18 @@ describe('hostile input (property-based)', () => {
     );
   });
 
+  it('every fragment LCM framing sends is one the receiver takes, for any payload and datagram size', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 90, max: 65_507 }), fc.string({ minLength: 1, maxLength: 63 }), (size, maxDatagram, channel) => {
+        fc.pre(Buffer.byteLength(channel) <= 63 && !channel.includes('\0'));
+        for (const [header, data] of encodeMessage(channel, Buffer.alloc(size), 1, maxDatagram)) {
+          assert.notEqual(decodeDatagram(Buffer.concat([header, data])).kind, 'malformed');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('raw framing passes any bytes through untouched', () => {
     const raw = new RawFraming('IPv4');
     fc.assert(fc.property(bytes(), (datagram) => assert.equal(raw.decode(datagram, from).payload, datagram)));

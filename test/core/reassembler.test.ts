@@ -82,11 +82,34 @@ describe('reassembler', () => {
     assert.equal(r.pending, 0, 'no partial message left behind');
   });
 
-  it('counts what a fragment count in a header costs, so tiny fragments claiming 65,535 parts hit the cap', () => {
+  it('drops fragments no real message has, without touching the message they name', () => {
     const r = new Reassembler({ ...limits, maxBytes: 100_000, maxCount: 1000 });
+    const parts = fragmentsOf(payload);
+    r.accept('a:1', parts[0]);
+    const lies: Partial<FragmentIn>[] = [
+      { data: Buffer.alloc(0) }, // no data in a message of 1,000 bytes
+      { count: 0 },
+      { index: parts.length },
+      { offset: 0 }, // fragment 1 at byte 0
+      { index: 0, offset: 5 },
+      { offset: 0, index: 0, count: 1001 }, // more fragments than bytes
+    ];
+    for (const lie of lies) assert.deepEqual(r.accept('a:1', { ...parts[1], ...lie }), { kind: 'discarded', reason: 'header' }, JSON.stringify(lie));
+    assert.equal(r.pending, 1, 'the honest message is still being put together');
+    const last = parts.slice(1).map((f) => r.accept('a:1', f)).at(-1)!;
+    assert.equal(last.kind, 'complete');
     for (let seq = 0; seq < 1000; seq++) r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 65535, channel: 'X', data: Buffer.alloc(0) });
-    assert.ok(r.bytesHeld <= 100_000, `held ${r.bytesHeld}`);
-    assert.ok(r.pending < 20, `${r.pending} partial messages held`);
+    assert.equal(r.bytesHeld, 0, 'empty fragments claiming 65,535 parts take nothing');
+  });
+
+  it('completes an empty message sent as a single empty LC03 fragment', () => {
+    const r = new Reassembler(limits);
+    assert.deepEqual(r.accept('a:1', { seq: 3, size: 0, offset: 0, index: 0, count: 1, channel: 'E', data: Buffer.alloc(0) }), {
+      kind: 'complete',
+      seq: 3,
+      channel: 'E',
+      payload: Buffer.alloc(0),
+    });
   });
 
   it('discards a message whose fragments overlap or leave a gap, even when every index arrived', () => {
@@ -120,11 +143,22 @@ describe('reassembler', () => {
     assert.equal(last.kind, 'complete');
   });
 
-  it('caps the bytes it holds, counting what arrived rather than what headers claim', () => {
+  it('caps the bytes it holds, counting what arrived and what holding it costs rather than what headers claim', () => {
     const r = new Reassembler({ ...limits, maxBytes: 10_000, maxCount: 1000 });
-    // Each claims 1 MiB but brings 100 bytes: it costs those, its bookkeeping and its bitmap, about 580 bytes.
+    // Each claims 1 MiB but brings 100 bytes in a buffer of its own: it costs those and its bookkeeping, under 1 kB.
     for (let seq = 0; seq < 50; seq++) r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 1000, channel: 'X', data: Buffer.alloc(100) });
     assert.ok(r.bytesHeld <= 10_000, `held ${r.bytesHeld}`);
-    assert.equal(r.pending, 17);
+    assert.equal(r.pending, 10);
+  });
+
+  it('charges the whole buffer a fragment keeps alive, and copies a small view out of a big buffer', () => {
+    const r = new Reassembler({ ...limits, maxCount: 1000 });
+    const datagram = Buffer.alloc(65_000);
+    r.accept('a:1', { seq: 1, size: 1 << 20, offset: 0, index: 0, count: 100, channel: 'X', data: datagram.subarray(100) });
+    const viewCost = r.bytesHeld;
+    assert.ok(viewCost >= 65_000, `a view of 64,900 bytes keeps the 65,000-byte datagram: charged ${viewCost}`);
+    r.accept('a:1', { seq: 2, size: 1 << 20, offset: 0, index: 0, count: 100, channel: 'X', data: datagram.subarray(0, 10) });
+    const copyCost = r.bytesHeld - viewCost;
+    assert.ok(copyCost < 2000, `10 bytes of a 65,000-byte buffer are copied out, not charged as the whole: ${copyCost}`);
   });
 });
