@@ -23,6 +23,18 @@ export class ReplayGuard {
     private readonly maxSessions = 4096,
   ) {}
 
+  /**
+   * What check() would say, without recording anything or refreshing the session: cheap, so it may run before
+   * authentication, and a forged frame cannot change what is remembered.
+   */
+  peek(session: string, counter: bigint, sentAt: number): ReplayVerdict {
+    if (Math.abs(this.now() - sentAt) > this.toleranceMs) return 'stale';
+    const state = this.sessions.get(session);
+    if (!state || counter > state.highest) return 'fresh';
+    const behind = state.highest - counter;
+    return behind >= WINDOW || state.seen & (1n << behind) ? 'replayed' : 'fresh';
+  }
+
   /** Checks one authenticated frame and records it when fresh. Call only after authentication succeeded. */
   check(session: string, counter: bigint, sentAt: number): ReplayVerdict {
     if (Math.abs(this.now() - sentAt) > this.toleranceMs) return 'stale';

@@ -1,9 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import type { BusMessage, Framing } from './framing';
 import type { OutgoingDatagram } from './lcm-codec';
 import type { Problem } from './problem';
 import { ReplayGuard } from './replay-guard';
-import { keyId, readSealedHeader, Sealer, unseal } from './sealed-frame';
+import { BoundKey, type BusBinding, isVersion1Frame, readSealedHeader, Sealer, unseal } from './sealed-frame';
 
 export interface SealedKeys {
   current: Buffer;
@@ -11,13 +12,24 @@ export interface SealedKeys {
   previous?: Buffer;
 }
 
+/** The bus a sealed framing works for: its frames are bound to it, and its own frames come back only with loopback. */
+export interface SealedBus extends BusBinding {
+  loopback: boolean;
+}
+
 export interface SealedCounts {
   opened: number;
   /** Frames without the sealed magic (plain LCM, raw bytes) on a sealed bus. */
   plain: number;
+  /** Frames of the first sealed format (MCS1), from a host running an older version: they cannot be opened. */
+  oldVersion: number;
   /** Sealed with a key this bus does not have. */
   unknownKey: number;
-  /** Failed authentication: a wrong key, or a bit changed anywhere. */
+  /** This bus's own frames, sent back to it while loopback is off: reflected by someone, or heard on a second interface. */
+  ownSession: number;
+  /** An unknown session whose tag does not check out: forged, or sealed for another bus (group, port, framing, family). */
+  badSessionTag: number;
+  /** Failed authentication in a known session: a bit changed anywhere, or a forged frame naming a real session. */
   authFailed: number;
   replayed: number;
   /** Sent too long ago, or from the future, beyond the time window. */
@@ -29,27 +41,90 @@ const WARN_EVERY_MS = 60_000;
 type Rejection = Exclude<keyof SealedCounts, 'opened'>;
 
 /**
+ * Session keys, bounded and least recently used first out. A session whose tag checked out is only vouched for until a
+ * frame of it opens; vouched sessions have their own small room, so frames that never open (a real session's header
+ * on a forged body) can never push out the key of a session that has delivered.
+ */
+class SessionKeys {
+  private readonly proven = new Map<string, KeyObject>();
+  private readonly vouched = new Map<string, KeyObject>();
+
+  constructor(
+    private readonly maxProven = 4096,
+    private readonly maxVouched = 64,
+  ) {}
+
+  /** The key of a session heard before, proven or only vouched for. */
+  get(id: string): KeyObject | undefined {
+    return this.proven.get(id) ?? this.vouched.get(id);
+  }
+
+  /** A session's tag checked out: hold its key until a frame of it opens, in the small room for such sessions. */
+  vouch(id: string, key: KeyObject): void {
+    remember(this.vouched, id, key, this.maxVouched);
+  }
+
+  /** A frame of the session opened: keep its key among the proven, as the most recently used. */
+  prove(id: string, key: KeyObject): void {
+    this.vouched.delete(id);
+    remember(this.proven, id, key, this.maxProven);
+  }
+
+  get size(): number {
+    return this.proven.size + this.vouched.size;
+  }
+}
+
+// Map order is recency order: the first entry is the one used least recently, the one to evict.
+function remember(map: Map<string, KeyObject>, id: string, key: KeyObject, max: number): void {
+  map.delete(id);
+  if (map.size >= max) map.delete(map.keys().next().value as string);
+  map.set(id, key);
+}
+
+/**
  * Wraps another framing: every datagram it makes is sealed, every datagram heard must open with one of the keys and
- * be fresh, or it is counted and dropped. Warnings about dropped frames go out at most once a minute per kind.
+ * be fresh, or it is counted and dropped. The checks run cheapest first, so a flood of forged frames costs about what
+ * garbage costs: no key derivation or decryption before a frame's session is known or vouched for by its tag.
+ * Warnings about dropped frames go out at most once a minute per kind.
  */
 export class SealedFraming implements Framing {
-  readonly counts: SealedCounts = { opened: 0, plain: 0, unknownKey: 0, authFailed: 0, replayed: 0, stale: 0 };
+  readonly counts: SealedCounts = {
+    opened: 0,
+    plain: 0,
+    oldVersion: 0,
+    unknownKey: 0,
+    ownSession: 0,
+    badSessionTag: 0,
+    authFailed: 0,
+    replayed: 0,
+    stale: 0,
+  };
   private readonly sealer: Sealer;
-  private readonly keysById = new Map<number, { key: Buffer; sessions: Map<string, Buffer> }>();
+  private readonly keysById = new Map<number, BoundKey>();
+  private readonly sessionKeys = new SessionKeys();
   private readonly guard: ReplayGuard;
   private readonly lastWarned = new Map<Rejection, { at: number; count: number }>();
+  private readonly loopback: boolean;
 
+  /** `bus`: what the frames are bound to; framingForBus always gives it, only tests of the format leave it out. */
   constructor(
     private readonly inner: Framing,
     keys: SealedKeys,
     toleranceMs: number,
     private readonly warn: (problem: Problem) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    bus?: SealedBus,
   ) {
-    this.sealer = new Sealer(keys.current, now);
     for (const key of [keys.current, keys.previous]) {
-      if (key) this.keysById.set(keyId(key), { key, sessions: new Map() });
+      if (key) {
+        const bound = new BoundKey(key, bus);
+        this.keysById.set(bound.id, bound);
+      }
     }
+    // Its own BoundKey, so that sessionKeysDerived counts only what receiving cost.
+    this.sealer = new Sealer(new BoundKey(keys.current, bus), now);
+    this.loopback = bus?.loopback ?? true;
     this.guard = new ReplayGuard(toleranceMs, now);
   }
 
@@ -59,23 +134,32 @@ export class SealedFraming implements Framing {
 
   decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
     const header = readSealedHeader(bytes);
-    if (!header) return this.reject('plain');
-    const entry = this.keysById.get(header.keyId);
-    if (!entry) return this.reject('unknownKey');
-    // Session keys are cached per session; the cache is cleared when it grows past what honest senders need.
-    if (entry.sessions.size > 4096) entry.sessions.clear();
-    const session = header.session.toString('hex');
-    const known = entry.sessions.has(session);
-    const opened = unseal(bytes, header, entry.key, entry.sessions);
-    if (!opened) {
-      // A forged frame must not leave a derived key behind, nor evict the key of an honest session it names.
-      if (!known) entry.sessions.delete(session);
-      return this.reject('authFailed');
+    if (!header) return this.reject(isVersion1Frame(bytes) ? 'oldVersion' : 'plain');
+    const bound = this.keysById.get(header.keyId);
+    if (!bound) return this.reject('unknownKey');
+    // Without loopback the kernel never hands this bus its own frames: one that arrives was sent back by someone, or
+    // came in on a second interface; either way this bus has already had it.
+    if (!this.loopback && header.session.equals(this.sealer.session)) return this.reject('ownSession');
+    const session = bytes.toString('hex', 8, 16);
+    // The clock and the counters already seen need no key; only an authentic frame is recorded, below.
+    const early = this.guard.peek(session, header.counter, header.sentAt);
+    if (early !== 'fresh') return this.reject(early);
+    const id = bytes.toString('hex', 4, 16);
+    let sessionKey = this.sessionKeys.get(id);
+    if (!sessionKey) {
+      // One HMAC decides whether a key holder made this session for this bus; only then is a key derived.
+      if (!bound.vouchesFor(header)) return this.reject('badSessionTag');
+      sessionKey = bound.sessionKey(header.session);
+      this.sessionKeys.vouch(id, sessionKey);
     }
+    const opened = unseal(bytes, header, sessionKey);
+    if (!opened) return this.reject('authFailed');
     const verdict = this.guard.check(session, header.counter, header.sentAt);
     if (verdict !== 'fresh') return this.reject(verdict);
+    this.sessionKeys.prove(id, sessionKey);
     this.counts.opened++;
-    return this.inner.decode(opened, sender);
+    // Per-sender state (sequence numbers, reassembly) follows the authenticated session, not the UDP source.
+    return this.inner.decode(opened, sender, session);
   }
 
   tick(): void {
@@ -83,7 +167,9 @@ export class SealedFraming implements Framing {
   }
 
   stats(): Record<string, unknown> {
-    return { ...this.inner.stats(), sealed: { ...this.counts } };
+    let derived = 0;
+    for (const bound of this.keysById.values()) derived += bound.derivations;
+    return { ...this.inner.stats(), sealed: { ...this.counts, sessionKeys: this.sessionKeys.size, sessionKeysDerived: derived } };
   }
 
   lost(): number {

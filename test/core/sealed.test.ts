@@ -5,53 +5,58 @@ import { LcmFraming } from '../../src/core/lcm-framing';
 import type { Problem } from '../../src/core/problem';
 import { RawFraming } from '../../src/core/raw-framing';
 import { ReplayGuard } from '../../src/core/replay-guard';
-import { keyId, readSealedHeader, SEALED_OVERHEAD, Sealer, unseal } from '../../src/core/sealed-frame';
+import { BoundKey, keyId, readSealedHeader, SEALED_OVERHEAD, Sealer, unseal } from '../../src/core/sealed-frame';
 import { SealedFraming } from '../../src/core/sealed-framing';
 
 const key = Buffer.alloc(32, 7);
 const otherKey = Buffer.alloc(32, 8);
 const from: RemoteInfo = { address: '198.51.100.11', port: 40000, family: 'IPv4', size: 0 };
-const open = (frame: Buffer, withKey = key) => unseal(frame, readSealedHeader(frame)!, withKey);
+const bus = { family: 'IPv4', group: '239.255.76.67', port: 7667, framing: 'lcm' } as const;
+const bound = new BoundKey(key, bus);
+const sealer = (withKey = key) => new Sealer(new BoundKey(withKey, bus));
+const openWith = (frame: Buffer, header = readSealedHeader(frame)!) => unseal(frame, header, bound.sessionKey(header.session));
+const open = (frame: Buffer) => openWith(frame);
 
 describe('sealed frames', () => {
-  it('round-trips a datagram given in parts, and adds 48 bytes', () => {
-    const frame = new Sealer(key).seal([Buffer.from('LC02 header|'), Buffer.from('payload')]);
+  it('round-trips a datagram given in parts, and adds 56 bytes', () => {
+    const frame = sealer().seal([Buffer.from('LC02 header|'), Buffer.from('payload')]);
+    assert.equal(SEALED_OVERHEAD, 56);
     assert.equal(frame.length, 'LC02 header|payload'.length + SEALED_OVERHEAD);
-    assert.equal(frame.toString('latin1', 0, 4), 'MCS1');
+    assert.equal(frame.toString('latin1', 0, 4), 'MCS2');
     assert.equal(open(frame)!.toString(), 'LC02 header|payload');
   });
 
   it('hides the content: the plaintext appears nowhere in the frame', () => {
-    const frame = new Sealer(key).seal([Buffer.from('sensors/kitchen secret reading')]);
+    const frame = sealer().seal([Buffer.from('sensors/kitchen secret reading')]);
     assert.equal(frame.includes('sensors/kitchen'), false);
     assert.equal(frame.includes('secret'), false);
   });
 
   it('rejects a frame with any single bit flipped, header, ciphertext or tag', () => {
-    const frame = new Sealer(key).seal([Buffer.from('a message worth protecting')]);
+    const frame = sealer().seal([Buffer.from('a message worth protecting')]);
     for (let bit = 0; bit < frame.length * 8; bit++) {
       const flipped = Buffer.from(frame);
       flipped[bit >> 3] ^= 1 << (bit & 7);
       const header = readSealedHeader(flipped);
       if (!header) continue; // the magic itself: not a sealed frame at all, dropped as plain
-      assert.equal(unseal(flipped, header, key), undefined, `bit ${bit} flipped was accepted`);
+      assert.equal(openWith(flipped, header), undefined, `bit ${bit} flipped was accepted`);
     }
   });
 
   it('rejects a frame sealed with another key', () => {
-    assert.equal(open(new Sealer(otherKey).seal([Buffer.from('x')])), undefined);
+    assert.equal(open(sealer(otherKey).seal([Buffer.from('x')])), undefined);
     assert.notEqual(keyId(key), keyId(otherKey));
   });
 
   it('never repeats a nonce: a new session per sealer, a counter per frame', () => {
-    const a = new Sealer(key);
-    const b = new Sealer(key);
+    const a = sealer();
+    const b = sealer();
     const [a1, a2, b1] = [a.seal([Buffer.from('1')]), a.seal([Buffer.from('2')]), b.seal([Buffer.from('1')])];
     const h = [a1, a2, b1].map((f) => readSealedHeader(f)!);
     assert.deepEqual([h[0].counter, h[1].counter], [0n, 1n]);
     assert.ok(h[0].session.equals(h[1].session));
     assert.ok(!h[0].session.equals(h[2].session), 'another session, so another session key');
-    assert.notDeepEqual(a1.subarray(32), b1.subarray(32), 'same plaintext, same counter, different ciphertext');
+    assert.notDeepEqual(a1.subarray(40), b1.subarray(40), 'same plaintext, same counter, different ciphertext');
   });
 });
 
@@ -135,7 +140,7 @@ describe('sealed framing', () => {
     const frame = sender.encode('T', Buffer.from('once'))[0][1];
     assert.ok(receiver.decode(frame, from));
     assert.equal(receiver.decode(frame, from), undefined);
-    assert.deepEqual(receiver.counts, { opened: 1, plain: 3, unknownKey: 1, authFailed: 0, replayed: 1, stale: 0 });
+    assert.deepEqual(receiver.counts, { opened: 1, plain: 3, oldVersion: 0, unknownKey: 1, ownSession: 0, badSessionTag: 0, authFailed: 0, replayed: 1, stale: 0 });
     assert.deepEqual(warnings.map((w) => w.code), ['sealed-plain', 'sealed-unknownKey', 'sealed-replayed']);
   });
 

@@ -38,6 +38,27 @@ describe('a sealed bus between hosts', function () {
     assert.equal(response.status, 204);
   };
 
+  const replayScript = join(__dirname, '..', 'peers', 'send-datagrams.js');
+  /** What an attacker on the LAN (a5) does: sends the given frames to a group and port. */
+  const replayTo = (group: string, port: number, frames: Buffer[], file: string) => {
+    writeFileSync(file, frames.map((f) => f.toString('hex')).join('\n'));
+    lan.net.exec(lan.net.hosts.a5, process.execPath, [replayScript, group, String(port), lan.net.hosts.a5.address, file]);
+  };
+  /** Captures on a5 what is sent to a port while `act` runs; the UDP payloads. */
+  const captureWhile = async (port: number, pcap: string, act: () => Promise<void>) => {
+    const tcpdump = lan.net.spawn(lan.net.hosts.a5, 'tcpdump', ['-i', 'lan0', '-Z', 'root', '--immediate-mode', '-U', '-w', pcap, `udp and dst port ${port}`]);
+    let said = '';
+    tcpdump.stderr!.on('data', (chunk) => (said += chunk));
+    await until('tcpdump to listen', () => (said.includes('listening on') ? true : undefined));
+    await act();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    tcpdump.kill('SIGINT');
+    await new Promise((resolve) => tcpdump.once('exit', resolve));
+    return udpPayloads(pcap);
+  };
+  const joined = (name: string, listenerName: string) =>
+    until(`${name} ${listenerName} to join`, () => (lines(dir(name), `${listenerName}.status.jsonl`).some((s) => s.fill === 'green') ? true : undefined));
+
   it('hosts with the same key talk; a wrong key or no key hears nothing and counts it; replays and flipped bits are rejected', async () => {
     await Promise.all([
       deploy('a1', [sealedBus(KEY), ...sender('s', 'bus')]),
@@ -49,23 +70,14 @@ describe('a sealed bus between hosts', function () {
       await until(`${name} to join`, () => (lines(dir(name), 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
     }
     // What an attacker on the LAN captures: the sealed frames a1 sends.
-    const pcap = join(dir('a2'), 'captured.pcap');
-    const tcpdump = lan.net.spawn(lan.net.hosts.a5, 'tcpdump', ['-i', 'lan0', '-Z', 'root', '--immediate-mode', '-U', '-w', pcap, 'udp and dst port 7667']);
-    let said = '';
-    tcpdump.stderr!.on('data', (chunk) => (said += chunk));
-    await until('tcpdump to listen', () => (said.includes('listening on') ? true : undefined));
-
-    for (let n = 1; n <= 5; n++) await send('a1', { n, secret: 'the reading' });
-    const heard = await until('a2 to hear five', () => (lines(dir('a2'), 'l.jsonl').length === 5 ? lines(dir('a2'), 'l.jsonl') : undefined));
-    assert.deepEqual(heard.map((m) => [m.topic, m.payload.n]), [1, 2, 3, 4, 5].map((n) => ['secure/readings', n]));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    tcpdump.kill('SIGINT');
-    await new Promise((resolve) => tcpdump.once('exit', resolve));
-
-    const frames = udpPayloads(pcap);
+    const frames = await captureWhile(7667, join(dir('a2'), 'captured.pcap'), async () => {
+      for (let n = 1; n <= 5; n++) await send('a1', { n, secret: 'the reading' });
+      const heard = await until('a2 to hear five', () => (lines(dir('a2'), 'l.jsonl').length === 5 ? lines(dir('a2'), 'l.jsonl') : undefined));
+      assert.deepEqual(heard.map((m) => [m.topic, m.payload.n]), [1, 2, 3, 4, 5].map((n) => ['secure/readings', n]));
+    });
     assert.equal(frames.length, 5);
     for (const frame of frames) {
-      assert.equal(frame.toString('latin1', 0, 4), 'MCS1');
+      assert.equal(frame.toString('latin1', 0, 4), 'MCS2');
       assert.equal(frame.includes('the reading'), false, 'the payload is not readable on the wire');
       assert.equal(frame.includes('secure/readings'), false, 'neither is the topic');
     }
@@ -76,9 +88,7 @@ describe('a sealed bus between hosts', function () {
 
     // Replay: the captured frames, sent again from another host.
     const replay = join(dir('a2'), 'replay.hex');
-    writeFileSync(replay, frames.map((f) => f.toString('hex')).join('\n'));
-    const replayScript = join(__dirname, '..', 'peers', 'send-datagrams.js');
-    lan.net.exec(lan.net.hosts.a5, process.execPath, [replayScript, '239.255.76.67', '7667', lan.net.hosts.a5.address, replay]);
+    replayTo('239.255.76.67', 7667, frames, replay);
     await untilAsync('a2 to count five replays', async () => ((await stats('a2')).sealed.replayed === 5 ? true : undefined));
 
     // Flipped bits: every 11th bit of one frame flipped, each as its own forged frame.
@@ -89,20 +99,48 @@ describe('a sealed bus between hosts', function () {
       copy[bit >> 3] ^= 1 << (bit & 7);
       forged.push(copy);
     }
-    writeFileSync(replay, forged.map((f) => f.toString('hex')).join('\n'));
-    const before = (await stats('a2')).sealed;
-    lan.net.exec(lan.net.hosts.a5, process.execPath, [replayScript, '239.255.76.67', '7667', lan.net.hosts.a5.address, replay]);
-    const rejected = async () => {
-      const now = (await stats('a2')).sealed;
-      return now.authFailed + now.unknownKey - before.authFailed - before.unknownKey;
-    };
+    const rejections = (counts: Record<string, number>) => ['unknownKey', 'badSessionTag', 'authFailed', 'replayed', 'stale'].reduce((sum, kind) => sum + counts[kind], 0);
+    const before = rejections((await stats('a2')).sealed);
+    replayTo('239.255.76.67', 7667, forged, replay);
+    const rejected = async () => rejections((await stats('a2')).sealed) - before;
     await untilAsync('a2 to reject every forged frame', async () => ((await rejected()) >= forged.length ? true : undefined));
-    // A flip in the key id makes an unknown key; anywhere else, authentication fails.
+    // A flip in the key id makes an unknown key, in the session id a bad session tag, in the counter or send time
+    // perhaps a replay or a stale frame (checked first, as they are cheapest); anywhere else, authentication fails.
     assert.equal(await rejected(), forged.length);
+    assert.equal((await stats('a2')).sealed.opened, 5);
     const dropped = 5 + forged.length;
     await until('the status to show what was dropped', () =>
       lines(dir('a2'), 'l.status.jsonl').some((st) => st.text?.endsWith(`dropped ${dropped}`)) ? true : undefined,
     );
     assert.equal(lines(dir('a2'), 'l.jsonl').length, 5, 'nothing forged or replayed reached the flow');
+  });
+
+  it('frames captured on one sealed bus and replayed to another with the same key are dropped, and so are a host\'s own frames sent back to it', async () => {
+    // a1 sends on bus A with loopback off; a2 listens on bus A and on bus B (another group, port and framing, same key).
+    const busB = { ...sealedBus(KEY, { group: '239.255.76.68', port: '7668', framing: 'raw' }), id: 'busB' };
+    await Promise.all([
+      deploy('a1', [sealedBus(KEY, { loopback: false }), ...sender('s', 'bus'), ...listener('own', 'bus', dir('a1'))]),
+      deploy('a2', [sealedBus(KEY), ...listener('xa', 'bus', dir('a2')), busB, ...listener('xb', 'busB', dir('a2'))]),
+    ]);
+    await Promise.all([joined('a1', 'own'), joined('a2', 'xa'), joined('a2', 'xb')]);
+    const frames = await captureWhile(7667, join(dir('a2'), 'cross-bus.pcap'), async () => {
+      for (let n = 1; n <= 3; n++) await send('a1', { n, valve: 'open' });
+      await until('a2 to hear three on bus A', () => (lines(dir('a2'), 'xa.jsonl').length === 3 ? true : undefined));
+    });
+    assert.equal(frames.length, 3);
+
+    replayTo('239.255.76.68', 7668, frames, join(dir('a2'), 'cross-bus.hex'));
+    await untilAsync('a2 to drop three on bus B', async () => ((await red.a2.api('/multicast-bus/busB/stats')).sealed.badSessionTag === 3 ? true : undefined));
+
+    // Sent back to a1 itself: with loopback off its bus never hears its own frames, so these were reflected.
+    replayTo('239.255.76.67', 7667, frames, join(dir('a2'), 'reflected.hex'));
+    await untilAsync('a1 to drop its own three', async () => ((await stats('a1')).sealed.ownSession === 3 ? true : undefined));
+    await untilAsync('a2 to count three replays on bus A', async () => ((await stats('a2')).sealed.replayed === 3 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(lines(dir('a2'), 'xb.jsonl').length, 0, 'nothing reached the flow of bus B');
+    assert.equal(lines(dir('a1'), 'own.jsonl').length, 0, 'nothing reflected reached a1\'s flow');
+    assert.equal(lines(dir('a2'), 'xa.jsonl').length, 3, 'bus A delivered each message once');
+    const busBStats = await red.a2.api('/multicast-bus/busB/stats');
+    assert.deepEqual([busBStats.sealed.opened, busBStats.sealed.authFailed], [0, 0]);
   });
 });
