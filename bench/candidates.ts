@@ -1,8 +1,7 @@
 // What is compared: the raw ceiling, this package with each framing, Node-RED's core udp nodes in multicast mode, and
 // MQTT through a broker with Node-RED's core mqtt nodes. Each Node-RED candidate is a pair of flows: on the
 // publisher a bench-load wired to the candidate's out node; on each subscriber the in node wired to a bench-count.
-
-type Flow = Record<string, unknown>[];
+import { bus, type Flow, multicastIn, multicastOut, ON_A_HOST } from '../testnet/flow-nodes';
 
 export interface Candidate {
   name: string;
@@ -28,8 +27,9 @@ export interface HostContext {
 const BENCH_KEY = Buffer.alloc(32, 7).toString('base64');
 const ONE_DATAGRAM = 65_507;
 
-function bus(id: string, group: string, port: number, fields: Record<string, unknown>) {
-  return { id, type: 'multicast-bus', group, port, ttl: 1, iface: 'lan0', loopback: false, ...fields, ...(fields.security === 'sealed' ? { credentials: { key: BENCH_KEY } } : {}) };
+/** A candidate's bus on a bench host: not looped back, since no flow on the publisher listens. */
+function benchBus(id: string, group: string, port: number, fields: Record<string, unknown>) {
+  return bus({ id, ...ON_A_HOST, group, port, loopback: false, ...fields, ...(fields.security === 'sealed' ? { credentials: { key: BENCH_KEY } } : {}) });
 }
 
 function busCandidate(name: string, label: string, port: number, fields: Record<string, unknown>, maxSize?: number): Candidate {
@@ -41,13 +41,13 @@ function busCandidate(name: string, label: string, port: number, fields: Record<
     group,
     port,
     publisher: () => [
-      bus(`bus-${name}`, group, port, fields),
+      benchBus(`bus-${name}`, group, port, fields),
       { id: `load-${name}`, type: 'bench-load', z: 'tab', wires: [[`out-${name}`]] },
-      { id: `out-${name}`, type: 'multicast-out', z: 'tab', bus: `bus-${name}`, topic: 'bench', wires: [] },
+      multicastOut(`bus-${name}`, { id: `out-${name}`, topic: 'bench' }),
     ],
     subscriber: () => [
-      bus(`bus-${name}`, group, port, fields),
-      { id: `in-${name}`, type: 'multicast-in', z: 'tab', bus: `bus-${name}`, topic: '', datatype: 'buffer', wires: [[`count-${name}`]] },
+      benchBus(`bus-${name}`, group, port, fields),
+      multicastIn(`bus-${name}`, `count-${name}`, { id: `in-${name}`, datatype: 'buffer' }),
       { id: `count-${name}`, type: 'bench-count', z: 'tab', wires: [] },
     ],
   };

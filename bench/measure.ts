@@ -3,8 +3,8 @@
 import { type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { NodeRedProcess } from '../test/net/node-red-process';
-import type { Host, Topology } from '../test/net/topology';
+import type { NodeRedProcess } from '../testnet/node-red-process';
+import type { Host, Topology } from '../testnet/topology';
 import type { Candidate } from './candidates';
 
 export interface Cell {

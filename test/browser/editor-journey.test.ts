@@ -5,7 +5,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
+import { nextPort } from '../support/ports';
 import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,7 +22,7 @@ describe('the editor journey in a real browser', function () {
   before(async function () {
     requirePrivateNetwork(this);
     if (!existsSync(CHROMIUM)) skipWithReason(this, 'needs Chromium (apt-get install chromium; .ci/run installs it)');
-    red = await startNodeRed({ port: 18820 });
+    red = await startNodeRed({ port: nextPort() });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { parseBusSettings } from '../../src/core/bus-settings';
 import { MulticastBus } from '../../src/core/multicast-bus';
 import type { SocketState } from '../../src/core/reopening-socket';
+import { delay, until } from '../support/until';
 
 function settings(fields: Record<string, unknown>) {
   const parsed = parseBusSettings(fields);
@@ -23,13 +24,14 @@ describe('multicast bus (no sockets needed)', () => {
     const states: SocketState[] = [];
     const client = { onState: (s: SocketState) => states.push(s), onMessage: () => undefined };
     bus.addReceiver(client);
-    await new Promise((resolve) => setTimeout(resolve, 110));
+    await until(() => `a wait and two retries; saw ${JSON.stringify(states)} and ${lookups} lookups`, () => states.length >= 2 && lookups >= 3, { every: 5 });
     assert.deepEqual(states[0], { phase: 'joining' });
     assert.deepEqual(states[1], { phase: 'waiting', problem: { code: 'iface-missing', params: { iface: 'eth9', choices: 'lo' } } });
     assert.ok(lookups >= 3, `retried (${lookups} lookups)`);
     await bus.remove(client);
     const after = lookups;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Proving that no retry comes: three retry periods.
+    await delay(60);
     assert.equal(lookups, after, 'no retry once the last client left');
   });
 
@@ -38,7 +40,7 @@ describe('multicast bus (no sockets needed)', () => {
     const bus = new MulticastBus(settings({ iface: 'br0' }), { retryMs: 1000, networkInterfaces: () => table, linkState: () => 'down' });
     const states: SocketState[] = [];
     bus.addReceiver({ onState: (s: SocketState) => states.push(s), onMessage: () => undefined });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until('the receiver to wait', () => states.at(-1)?.phase === 'waiting', { every: 5 });
     assert.deepEqual(states.at(-1), { phase: 'waiting', problem: { code: 'iface-down', params: { iface: 'br0' } } });
     await bus.close();
   });
@@ -53,8 +55,9 @@ describe('multicast bus (no sockets needed)', () => {
 
   it('refuses at once what does not fit the send queue while the bus is not ready, and counts it', async () => {
     const bus = new MulticastBus(settings({ iface: 'eth9' }), { retryMs: 1000, networkInterfaces: () => ({}), sendQueue: { messages: 2, bytes: 1e6, waitMs: 5000 } });
-    bus.addSender({ onState: () => undefined });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    let phase = '';
+    bus.addSender({ onState: (s: SocketState) => (phase = s.phase) });
+    await until('the send side to wait for its interface', () => phase === 'waiting', { every: 5 });
     const waiting = [bus.publish('T', Buffer.from('1')), bus.publish('T', Buffer.from('2'))];
     for (const each of waiting) each.catch(() => undefined);
     await assert.rejects(bus.publish('T', Buffer.from('3')), (e: any) => e.problem.code === 'send-queue-full' && e.underlying.code === 'iface-missing');

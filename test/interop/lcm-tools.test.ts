@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
 import { collect, helper, isReady, ourNodes, waitForStatus } from '../support/node-red';
 import { readLcmLog, writeLcmLog } from '../support/lcm-log';
+import { nextPort } from '../support/ports';
 import { ip, requirePrivateNetwork, skipWithReason } from '../support/private-network';
 import { until } from '../support/until';
 
@@ -24,7 +25,7 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
   this.timeout(30000);
   let dir: string;
   let children: ChildProcess[] = [];
-  const port = 17701;
+  const port = nextPort();
   const url = `udpm://239.255.76.67:${port}?ttl=0`;
 
   beforeEach(function () {
@@ -74,7 +75,7 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
 
     const player = spawn('lcm-logplayer', [`--lcm-url=${url}`, log], { stdio: 'ignore' });
     children.push(player);
-    await until('four messages from lcm-logplayer', () => (seen.length >= 4 ? true : undefined), 15000);
+    await until('four messages from lcm-logplayer', () => seen.length >= 4, 15000);
     assert.deepEqual(
       seen.map((m) => [m.topic, m.payload.length, sha(m.payload)]),
       events.map((e) => [e.channel, e.data.length, sha(e.data)]),
@@ -89,8 +90,9 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
     children.push(logger);
     let said = '';
     logger.stdout!.on('data', (chunk) => (said += chunk));
-    await until('lcm-logger to open its log', () => (said.includes('Opening log file') ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until('lcm-logger to open its log', () => said.includes('Opening log file'));
+    // Its own membership, before any of ours: the group on lo.
+    await until('lcm-logger to join the group', () => ip('maddr', 'show', 'dev', 'lo').includes('239.255.76.67'));
 
     const { sender } = await loadBus('nothing-here');
     const sent = [
@@ -100,12 +102,22 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
     ];
     for (const message of sent) sender.receive({ topic: message.channel, payload: message.data });
 
-    // lcm-logger flushes its file only as further events arrive, or on exit: stop it as a user would, with Ctrl-C.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // lcm-logger flushes its file when an event arrives at least --flush-interval (100 ms) after the last flush, or on
+    // exit: nudge it with a further event until all we sent is in the file, then stop it as a user would, with Ctrl-C.
+    const logged = () => readLcmLog(readFileSync(log)).filter((e) => e.channel !== 'LCM_SELF_TEST' && e.channel !== 'NUDGE');
+    await until(
+      () => `lcm-logger to write all ${sent.length} messages; it wrote ${logged().length}`,
+      () => {
+        if (logged().length >= sent.length) return true;
+        sender.receive({ topic: 'NUDGE', payload: Buffer.alloc(1) });
+        return false;
+      },
+      { every: 200 },
+    );
     const exited = new Promise((resolve) => logger.once('exit', resolve));
     logger.kill('SIGINT');
     await exited;
-    const recorded = readLcmLog(readFileSync(log)).filter((e) => e.channel !== 'LCM_SELF_TEST');
+    const recorded = logged();
     assert.deepEqual(
       recorded.map((e) => [e.channel, e.data.length, sha(e.data)]),
       sent.map((m) => [m.channel, m.data.length, sha(m.data)]),

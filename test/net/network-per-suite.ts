@@ -1,6 +1,6 @@
-import { startRuntimes } from './host-runtimes';
-import type { NodeRedProcess } from './node-red-process';
-import type { Topology } from './topology';
+import { startRuntimes } from '../../testnet/host-runtimes';
+import type { NodeRedProcess } from '../../testnet/node-red-process';
+import type { Topology } from '../../testnet/topology';
 
 /**
  * For a describe block of multi-host tests: as root, builds the network and starts a Node-RED on each named host

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busNode, lines, listener, sender } from '../net/host-flows';
-import { deployFlow } from '../net/host-runtimes';
+import { deployFlow } from '../../testnet/host-runtimes';
 import { networkPerSuite } from '../net/network-per-suite';
-import { createTopology } from '../net/topology';
+import { createTopology } from '../../testnet/topology';
 import { keyId } from '../../src/core/sealed-frame';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
-import { until, untilAsync } from '../support/until';
+import { until } from '../support/until';
 
 const KEY = Buffer.alloc(32, 0x5a);
 const RATE = 30_000;
@@ -70,7 +70,7 @@ describe('a sealed bus flooded with forged frames (real Node-RED between hosts)'
   it('delivers the honest messages as well as under the same rate of garbage, deriving no key for any forged frame', async () => {
     await Promise.all([deployFlow(red.a1, [bus, ...sender('s', 'bus')]), deployFlow(red.a2, [bus, ...listener('l', 'bus', red.a2.userDir)])]);
     await until('a2 to join', () => (lines(red.a2.userDir, 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
-    await untilAsync('a1 to be able to send', async () => {
+    await until('a1 to be able to send', async () => {
       const response = await fetch(`${red.a1.url}/send/s`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"topic":"warm-up","payload":0}' });
       return response.status === 204 && lines(red.a2.userDir, 'l.jsonl').length > 0 ? true : undefined;
     });

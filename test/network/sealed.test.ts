@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
-import { deployFlow } from '../net/host-runtimes';
+import { deployFlow } from '../../testnet/host-runtimes';
 import { networkPerSuite } from '../net/network-per-suite';
-import { createTopology } from '../net/topology';
+import { createTopology } from '../../testnet/topology';
 import { requireCapture } from '../support/packet-capture';
 import { udpPayloads } from '../support/pcap';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
-import { until, untilAsync } from '../support/until';
+import { until } from '../support/until';
 
 const KEY = Buffer.alloc(32, 0x5a).toString('base64');
 const WRONG_KEY = Buffer.alloc(32, 0x33).toString('base64');
@@ -89,7 +89,7 @@ describe('a sealed bus between hosts', function () {
     // Replay: the captured frames, sent again from another host.
     const replay = join(dir('a2'), 'replay.hex');
     replayTo('239.255.76.67', 7667, frames, replay);
-    await untilAsync('a2 to count five replays', async () => ((await stats('a2')).sealed.replayed === 5 ? true : undefined));
+    await until('a2 to count five replays', async () => ((await stats('a2')).sealed.replayed === 5 ? true : undefined));
 
     // Flipped bits: every 11th bit of one frame flipped, each as its own forged frame.
     const original = frames[0];
@@ -103,7 +103,7 @@ describe('a sealed bus between hosts', function () {
     const before = rejections((await stats('a2')).sealed);
     replayTo('239.255.76.67', 7667, forged, replay);
     const rejected = async () => rejections((await stats('a2')).sealed) - before;
-    await untilAsync('a2 to reject every forged frame', async () => ((await rejected()) >= forged.length ? true : undefined));
+    await until('a2 to reject every forged frame', async () => ((await rejected()) >= forged.length ? true : undefined));
     // A flip in the key id makes an unknown key, in the session id a bad session tag, in the counter or send time
     // perhaps a replay or a stale frame (checked first, as they are cheapest); anywhere else, authentication fails.
     assert.equal(await rejected(), forged.length);
@@ -130,12 +130,12 @@ describe('a sealed bus between hosts', function () {
     assert.equal(frames.length, 3);
 
     replayTo('239.255.76.68', 7668, frames, join(dir('a2'), 'cross-bus.hex'));
-    await untilAsync('a2 to drop three on bus B', async () => ((await red.a2.api('/multicast-bus/busB/stats')).sealed.badSessionTag === 3 ? true : undefined));
+    await until('a2 to drop three on bus B', async () => ((await red.a2.api('/multicast-bus/busB/stats')).sealed.badSessionTag === 3 ? true : undefined));
 
     // Sent back to a1 itself: with loopback off its bus never hears its own frames, so these were reflected.
     replayTo('239.255.76.67', 7667, frames, join(dir('a2'), 'reflected.hex'));
-    await untilAsync('a1 to drop its own three', async () => ((await stats('a1')).sealed.ownSession === 3 ? true : undefined));
-    await untilAsync('a2 to count three replays on bus A', async () => ((await stats('a2')).sealed.replayed === 3 ? true : undefined));
+    await until('a1 to drop its own three', async () => ((await stats('a1')).sealed.ownSession === 3 ? true : undefined));
+    await until('a2 to count three replays on bus A', async () => ((await stats('a2')).sealed.replayed === 3 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(lines(dir('a2'), 'xb.jsonl').length, 0, 'nothing reached the flow of bus B');
     assert.equal(lines(dir('a1'), 'own.jsonl').length, 0, 'nothing reflected reached a1\'s flow');

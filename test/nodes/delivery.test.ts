@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
-import { catchNode, collect, delay, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { bus, catcher, multicastIn, multicastOut, sink, tab } from '../support/flows';
+import { catchNode, collect, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { nextPort } from '../support/ports';
 import { addVethPair, requirePrivateNetwork } from '../support/private-network';
+import { delay, until } from '../support/until';
 
 describe('multicast-out to multicast-in on one host', function () {
   beforeEach(function () {
@@ -22,7 +24,8 @@ describe('multicast-out to multicast-in on one host', function () {
   }
 
   it('delivers a JSON object with the sender, topic and group', async () => {
-    const { sender, receiver } = await loadPair({ port: 17001 }, { topic: 'sensors/kitchen' });
+    const port = nextPort();
+    const { sender, receiver } = await loadPair({ port }, { topic: 'sensors/kitchen' });
     const arrived = nextMessage(receiver);
     sender.receive({ payload: { celsius: 21.5 } });
     const msg = await arrived;
@@ -30,7 +33,7 @@ describe('multicast-out to multicast-in on one host', function () {
     assert.equal(msg.topic, 'sensors/kitchen');
     assert.equal(msg.ip, '127.0.0.1');
     assert.equal(typeof msg.port, 'number');
-    assert.notEqual(msg.port, 17001, 'the send socket has a port of its own');
+    assert.notEqual(msg.port, port, 'the send socket has a port of its own');
     assert.equal(msg.group, '239.255.76.67');
   });
 
@@ -44,7 +47,7 @@ describe('multicast-out to multicast-in on one host', function () {
   ];
   for (const [datatype, sent, expected] of datatypeCases) {
     it(`gives datatype ${datatype} the payload ${JSON.stringify(expected)}`, async () => {
-      const { sender, receiver } = await loadPair({ port: 17002 }, { datatype });
+      const { sender, receiver } = await loadPair({ port: nextPort() }, { datatype });
       const arrived = nextMessage(receiver);
       sender.receive({ payload: sent });
       assert.deepEqual((await arrived).payload, expected);
@@ -52,12 +55,11 @@ describe('multicast-out to multicast-in on one host', function () {
   }
 
   it('reports bytes that are not JSON to a Catch node when the datatype is json, with the raw bytes', async () => {
-    const b = bus({ port: 17003 });
+    const b = bus({ port: nextPort() });
     const caught = sink('caught');
     const outNode = multicastOut(b.id);
     const inNode = multicastIn(b.id, 'nowhere', { datatype: 'json' });
-    const catcher = { id: 'catch1', type: 'catch', z: 'flow', scope: null, uncaught: false, wires: [[caught.id]] };
-    await helper.load([...ourNodes, catchNode], [tab, b, inNode, outNode, caught, catcher]);
+    await helper.load([...ourNodes, catchNode], [tab, b, inNode, outNode, caught, catcher(caught.id)]);
     await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(helper.getNode(outNode.id), isReady);
     const arrived = nextMessage(helper.getNode(caught.id));
@@ -68,7 +70,7 @@ describe('multicast-out to multicast-in on one host', function () {
   });
 
   it('feeds every multicast-in on the bus from one socket', async () => {
-    const b = bus({ port: 17004 });
+    const b = bus({ port: nextPort() });
     const sinks = [sink(), sink(), sink()];
     const ins = sinks.map((s) => multicastIn(b.id, s.id));
     const outNode = multicastOut(b.id);
@@ -81,8 +83,9 @@ describe('multicast-out to multicast-in on one host', function () {
   });
 
   it('keeps two buses on one port with different groups apart', async () => {
-    const a = bus({ port: 17005, group: '239.1.1.1' });
-    const b = bus({ port: 17005, group: '239.1.1.2' });
+    const port = nextPort();
+    const a = bus({ port, group: '239.1.1.1' });
+    const b = bus({ port, group: '239.1.1.2' });
     const sinkA = sink('a');
     const sinkB = sink('b');
     const inA = multicastIn(a.id, sinkA.id);
@@ -96,7 +99,9 @@ describe('multicast-out to multicast-in on one host', function () {
     helper.getNode(outA.id).receive({ payload: 'for A' });
     helper.getNode(outB.id).receive({ payload: 'for B' });
     helper.getNode(outA.id).receive({ payload: 'for A again' });
-    await delay(300);
+    await until('both buses to deliver their own', () => seenA.length >= 2 && seenB.length >= 1);
+    // A message that crossed to the other bus would come with its own, sent at the same time: give it that long.
+    await delay(100);
     assert.deepEqual(seenA.map((m) => m.payload), ['for A', 'for A again']);
     assert.deepEqual(seenB.map((m) => m.payload), ['for B']);
   });
@@ -110,15 +115,16 @@ describe('multicast-out to multicast-in on one host', function () {
     afterEach(() => removeVeth?.());
 
     it('off: flows on the sending host do not hear it', async () => {
-      const { sender, receiver } = await loadPair({ port: 17006, iface: 'mcbloop0', loopback: false });
+      const { sender, receiver } = await loadPair({ port: nextPort(), iface: 'mcbloop0', loopback: false });
       const seen = collect(receiver);
       sender.receive({ payload: 'unheard' });
+      // Proving that nothing arrives: with loopback on, it arrives within a few ms (the next test).
       await delay(300);
       assert.deepEqual(seen, []);
     });
 
     it('on: flows on the sending host hear it', async () => {
-      const { sender, receiver } = await loadPair({ port: 17006, iface: 'mcbloop0', loopback: true });
+      const { sender, receiver } = await loadPair({ port: nextPort(), iface: 'mcbloop0', loopback: true });
       const arrived = nextMessage(receiver);
       sender.receive({ payload: 'heard' });
       const msg = await arrived;
@@ -128,8 +134,9 @@ describe('multicast-out to multicast-in on one host', function () {
   });
 
   it('shows the group and port in a green status when ready', async () => {
-    const { sender, inNode } = await loadPair({ port: 17007 });
-    assert.deepEqual(await waitForStatus(inNode, isReady), { fill: 'green', shape: 'dot', text: '239.255.76.67:7667'.replace('7667', '17007') });
-    assert.equal((await waitForStatus(sender, isReady)).text, '239.255.76.67:17007');
+    const port = nextPort();
+    const { sender, inNode } = await loadPair({ port });
+    assert.deepEqual(await waitForStatus(inNode, isReady), { fill: 'green', shape: 'dot', text: `239.255.76.67:${port}` });
+    assert.equal((await waitForStatus(sender, isReady)).text, `239.255.76.67:${port}`);
   });
 });

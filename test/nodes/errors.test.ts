@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
+import { bus, catcher, multicastIn, multicastOut, sink, tab } from '../support/flows';
 import { catchNode, currentStatus, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { nextPort } from '../support/ports';
 import { addVethPair, requirePrivateNetwork } from '../support/private-network';
 
 describe('errors a user can cause', function () {
@@ -14,19 +15,17 @@ describe('errors a user can cause', function () {
     const b = bus(busFields);
     const caught = sink('caught');
     const outNode = multicastOut(b.id);
-    const catcher = { id: 'catch1', type: 'catch', z: 'flow', scope: null, uncaught: false, wires: [[caught.id]] };
-    await helper.load([...ourNodes, catchNode], [tab, b, outNode, caught, catcher]);
+    await helper.load([...ourNodes, catchNode], [tab, b, outNode, caught, catcher(caught.id)]);
     return { sender: helper.getNode(outNode.id), caught: helper.getNode(caught.id) };
   }
 
   it('sends the largest IPv4 datagram, 65,507 bytes, and refuses one byte more through a Catch node', async () => {
-    const b = bus({ port: 17101 });
+    const b = bus({ port: nextPort() });
     const caught = sink('caught');
     const received = sink('received');
     const outNode = multicastOut(b.id);
     const inNode = multicastIn(b.id, received.id, { datatype: 'buffer' });
-    const catcher = { id: 'catch2', type: 'catch', z: 'flow', scope: null, uncaught: false, wires: [[caught.id]] };
-    await helper.load([...ourNodes, catchNode], [tab, b, outNode, inNode, caught, received, catcher]);
+    await helper.load([...ourNodes, catchNode], [tab, b, outNode, inNode, caught, received, catcher(caught.id)]);
     const sender = helper.getNode(outNode.id);
     await waitForStatus(sender, isReady);
     await waitForStatus(helper.getNode(inNode.id), isReady);
@@ -43,7 +42,7 @@ describe('errors a user can cause', function () {
   });
 
   it('refuses a message without a payload through a Catch node', async () => {
-    const { sender, caught } = await outWithCatch({ port: 17102 });
+    const { sender, caught } = await outWithCatch({ port: nextPort() });
     await waitForStatus(sender, isReady);
     const error = nextMessage(caught);
     sender.receive({ topic: 'no payload' });
@@ -52,7 +51,7 @@ describe('errors a user can cause', function () {
 
   it('shows a red status on every node of a misconfigured bus, and other buses keep working', async () => {
     const broken = bus({ group: '192.0.2.1', port: 99999 });
-    const good = bus({ port: 17104 });
+    const good = bus({ port: nextPort() });
     const brokenIn = multicastIn(broken.id, 'nowhere');
     const brokenOut = multicastOut(broken.id);
     const received = sink();
@@ -74,7 +73,7 @@ describe('errors a user can cause', function () {
   });
 
   it('checks the previous key of a sealed bus like the key, and says how to fix it', async () => {
-    const sealed = bus({ port: 17105, framing: 'lcm', security: 'sealed' });
+    const sealed = bus({ port: nextPort(), framing: 'lcm', security: 'sealed' });
     const inNode = multicastIn(sealed.id, 'nowhere');
     await helper.load(ourNodes, [tab, sealed, inNode], { [sealed.id]: { key: 'a long enough passphrase', previousKey: ' short ' } });
     assert.deepEqual(currentStatus(helper.getNode(inNode.id)), { fill: 'red', shape: 'ring', text: 'multicast-bus.problems.previous-key-too-short' });
@@ -92,7 +91,7 @@ describe('errors a user can cause', function () {
 
     it('waits for it, then joins and delivers without a redeploy', async function () {
       this.timeout(15000);
-      const b = bus({ port: 17105, iface: 'mcblate0' });
+      const b = bus({ port: nextPort(), iface: 'mcblate0' });
       const received = sink();
       const inNode = multicastIn(b.id, received.id);
       const outNode = multicastOut(b.id);

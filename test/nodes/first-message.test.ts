@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
+import { bus, catcher, multicastIn, multicastOut, sink, tab } from '../support/flows';
 import { catchNode, collect, helper, injectNode, isReady, ourNodes, waitForStatus } from '../support/node-red';
 import { requireCapture, startCapture } from '../support/packet-capture';
+import { nextPort } from '../support/ports';
 import { addVethPair, ip, requirePrivateNetwork } from '../support/private-network';
 import { until } from '../support/until';
 
@@ -16,13 +17,14 @@ describe('a flow\'s first message', function () {
     const passphrase = 'correct horse battery staple';
     // Two config nodes for one bus: the listener's stays deployed, the sender's is redeployed every time, so each
     // deploy opens the sending side afresh while the scrypt derivation of its passphrase is still running.
-    const listening = bus({ port: 17501, security: 'sealed' });
-    const sending = bus({ port: 17501, security: 'sealed' });
+    const port = nextPort();
+    const listening = bus({ port, security: 'sealed' });
+    const sending = bus({ port, security: 'sealed' });
     const received = sink();
     const inNode = multicastIn(listening.id, received.id);
     const outNode = multicastOut(sending.id, { topic: 'first' });
     const inject = (n: number) => ({
-      id: 'inject1', type: 'inject', z: 'flow', once: true, onceDelay: 0.01, repeat: '', topic: '',
+      id: 'inject1', type: 'inject', z: tab.id, once: true, onceDelay: 0.01, repeat: '', topic: '',
       payload: String(n), payloadType: 'num', props: [{ p: 'payload' }], wires: [[outNode.id]],
     });
     const credentials = { [listening.id]: { key: passphrase }, [sending.id]: { key: passphrase } };
@@ -33,7 +35,7 @@ describe('a flow\'s first message', function () {
     const seen = collect(helper.getNode(received.id));
     for (let n = 1; n <= 30; n++) {
       await helper.setFlows(flow(n), 'nodes', credentials);
-      await until(`the message of deploy ${n}`, () => (seen.some((msg) => msg.payload === n) ? true : undefined), 5000);
+      await until(`the message of deploy ${n}`, () => seen.some((msg) => msg.payload === n), 5000);
     }
     const payloads = seen.map((msg) => msg.payload).filter((p) => p !== 0);
     assert.deepEqual(payloads, Array.from({ length: 30 }, (_, i) => i + 1));
@@ -42,23 +44,23 @@ describe('a flow\'s first message', function () {
   it('is held while its interface is down and goes out on the wire once the link comes up, with no error', async function () {
     requireCapture(this);
     this.timeout(20000);
-    const b = bus({ port: 17502, iface: 'mcbq0', framing: 'lcm' });
+    const port = nextPort();
+    const b = bus({ port, iface: 'mcbq0', framing: 'lcm' });
     const caught = sink('caught');
     const outNode = multicastOut(b.id, { topic: 'held' });
-    const catcher = { id: 'catch1', type: 'catch', z: 'flow', scope: null, uncaught: false, wires: [[caught.id]] };
     const remove = addVethPair('mcbq0', '198.51.100.7/24');
     try {
       ip('link', 'set', 'mcbq0', 'down');
-      await helper.load([...ourNodes, catchNode], [tab, b, outNode, caught, catcher]);
+      await helper.load([...ourNodes, catchNode], [tab, b, outNode, caught, catcher(caught.id)]);
       const sender = helper.getNode(outNode.id);
       // Where sysfs belongs to another namespace the bus cannot tell down from missing; either way it waits.
       await waitForStatus(sender, (s) => s.fill === 'yellow' && /iface-(down|missing)/.test(s.text ?? ''));
       const errors = collect(helper.getNode(caught.id));
       sender.receive({ payload: 'sent while down' });
-      const capture = await startCapture('mcbq0p', 'udp and dst port 17502', 1, 10000);
+      const capture = await startCapture('mcbq0p', `udp and dst port ${port}`, 1, 10000);
       ip('link', 'set', 'mcbq0', 'up');
       const packets = await capture.packets;
-      assert.match(packets, /198\.51\.100\.7\.\d+ > 239\.255\.76\.67\.17502/);
+      assert.match(packets, new RegExp(`198\\.51\\.100\\.7\\.\\d+ > 239\\.255\\.76\\.67\\.${port}`));
       await waitForStatus(sender, isReady);
       assert.deepEqual(errors, []);
     } finally {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
 import { helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { nextPort } from '../support/ports';
 import { ip, requirePrivateNetwork } from '../support/private-network';
 
 describe('IPv6 groups on a link', function () {
@@ -24,7 +25,8 @@ describe('IPv6 groups on a link', function () {
     linkAdded = false;
   });
 
-  async function roundTrip(group: string, port: number) {
+  async function roundTrip(group: string) {
+    const port = nextPort();
     const b = bus({ group, port, iface: link, ttl: 1 });
     const received = sink();
     const inNode = multicastIn(b.id, received.id);
@@ -34,19 +36,19 @@ describe('IPv6 groups on a link', function () {
     await waitForStatus(helper.getNode(outNode.id), isReady);
     const arrived = nextMessage(helper.getNode(received.id));
     helper.getNode(outNode.id).receive({ payload: { v: 6 } });
-    return { msg: await arrived, inStatus };
+    return { msg: await arrived, inStatus, port };
   }
 
   it('carries a site-scoped group (ff15::1234) with the interface given by name', async () => {
-    const { msg, inStatus } = await roundTrip('ff15::1234', 17301);
+    const { msg, inStatus, port } = await roundTrip('ff15::1234');
     assert.deepEqual(msg.payload, { v: 6 });
     assert.equal(msg.ip, '2001:db8::6');
     assert.equal(msg.group, 'ff15::1234');
-    assert.equal(inStatus.text, '[ff15::1234]:17301');
+    assert.equal(inStatus.text, `[ff15::1234]:${port}`);
   });
 
   it('carries a link-local group (ff02::4c4d), bound with the interface as its zone', async () => {
-    const { msg } = await roundTrip('ff02::4c4d', 17302);
+    const { msg } = await roundTrip('ff02::4c4d');
     assert.deepEqual(msg.payload, { v: 6 });
     assert.match(msg.ip, /^fe80::/);
   });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
-import { collect, delay, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { collect, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { nextPort } from '../support/ports';
 import { requirePrivateNetwork } from '../support/private-network';
+import { delay, until } from '../support/until';
 
 /** Open sockets of this process, counted from its file descriptors. */
 function openSockets(): number {
@@ -23,7 +25,7 @@ describe('bus lifecycle across deploys', function () {
 
   it('leaks no socket over 200 redeploys, and still delivers after them', async function () {
     this.timeout(120000);
-    const b = bus({ port: 17401 });
+    const b = bus({ port: nextPort() });
     const received = sink();
     const inNode = multicastIn(b.id, received.id);
     const outNode = multicastOut(b.id);
@@ -41,8 +43,8 @@ describe('bus lifecycle across deploys', function () {
     }
     await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(helper.getNode(outNode.id), isReady);
-    await delay(100);
-    assert.equal(openSockets(), before);
+    // The sockets of the last deploys close as their nodes finish closing: wait for that, not for a time.
+    await until(() => `the sockets to be back to ${before}; ${openSockets()} are open`, () => openSockets() === before);
 
     const arrived = nextMessage(helper.getNode(received.id));
     helper.getNode(outNode.id).receive({ payload: 'after 200 deploys' });
@@ -50,7 +52,7 @@ describe('bus lifecycle across deploys', function () {
   });
 
   it('redeploying one modified node leaves the other nodes on the bus running and receiving', async () => {
-    const b = bus({ port: 17402 });
+    const b = bus({ port: nextPort() });
     const sinkA = sink('a');
     const sinkB = sink('b');
     const inA = multicastIn(b.id, sinkA.id, { name: 'A' });
@@ -68,12 +70,12 @@ describe('bus lifecycle across deploys', function () {
     const arrivedA = nextMessage(helper.getNode(sinkA.id));
     helper.getNode(outNode.id).receive({ payload: 'after partial deploy' });
     assert.equal((await arrivedA).payload, 'after partial deploy');
-    await delay(100);
+    await until('the untouched node to get it too', () => seenB.length >= 1);
     assert.deepEqual(seenB.map((m) => m.payload), ['after partial deploy']);
   });
 
   it('closes at once while still waiting for an interface', async () => {
-    const b = bus({ port: 17403, iface: 'mcbnever0' });
+    const b = bus({ port: nextPort(), iface: 'mcbnever0' });
     const inNode = multicastIn(b.id, 'nowhere');
     const outNode = multicastOut(b.id);
     await helper.load(ourNodes, [tab, b, inNode, outNode]);
@@ -86,7 +88,8 @@ describe('bus lifecycle across deploys', function () {
 
   it('tests unsaved settings at POST multicast-bus/test: interface, join, probe looped back, receive buffer', async () => {
     await helper.load(ourNodes, [tab, bus()]);
-    const good = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: '17404', iface: 'lo', ttl: '1', framing: 'lcm' }).expect(200)).body;
+    const port = String(nextPort());
+    const good = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port, iface: 'lo', ttl: '1', framing: 'lcm' }).expect(200)).body;
     assert.deepEqual(good.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [
       ['interface', true],
       ['join', true],
@@ -95,7 +98,7 @@ describe('bus lifecycle across deploys', function () {
       ['rcvbuf', true],
     ]);
     assert.equal(good.ok, true);
-    const missing = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: '17404', iface: 'eth9' }).expect(200)).body;
+    const missing = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port, iface: 'eth9' }).expect(200)).body;
     assert.deepEqual(missing, { ok: false, steps: [{ step: 'interface', ok: false, text: 'multicast-bus.problems.iface-missing' }] });
     const invalid = (await helper.request().post('/multicast-bus/test').send({ group: '10.0.0.1', port: '0' }).expect(200)).body;
     assert.deepEqual(invalid.steps.map((s: { text: string }) => s.text), ['multicast-bus.problems.not-multicast', 'multicast-bus.problems.bad-port']);
@@ -104,16 +107,18 @@ describe('bus lifecycle across deploys', function () {
   });
 
   it('sends no probe on raw framing or a sealed bus, so flows on this host hear nothing', async () => {
-    const b = bus({ port: 17405 });
+    const port = nextPort();
+    const b = bus({ port });
     const out = sink();
     const inNode = multicastIn(b.id, out.id);
     await helper.load(ourNodes, [tab, b, inNode, out]);
     await waitForStatus(helper.getNode(inNode.id), isReady);
     const heard = collect(helper.getNode(out.id));
     for (const settings of [{ framing: 'raw' }, { framing: 'lcm', security: 'sealed' }]) {
-      const report = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: '17405', iface: 'lo', ...settings }).expect(200)).body;
+      const report = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: String(port), iface: 'lo', ...settings }).expect(200)).body;
       assert.deepEqual(report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [['interface', true], ['join', true], ['unsent', true], ['rcvbuf', true]]);
     }
+    // Proving that nothing arrives: a probe, had one been sent, would be looped back within a few ms.
     await delay(300);
     assert.deepEqual(heard, []);
   });

@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { bus, multicastOut, tab } from '../support/flows';
 import { helper, isReady, ourNodes, waitForStatus } from '../support/node-red';
 import { firstIpv4Ttl, requireCapture, startCapture } from '../support/packet-capture';
+import { nextPort } from '../support/ports';
 import { addVethPair, requirePrivateNetwork } from '../support/private-network';
 
 /** A plain dgram socket joined to a group on lo: what any other program on the bus would hear. */
@@ -39,9 +40,10 @@ describe('what multicast-out puts on the wire', function () {
   }
 
   it('sends each payload type as the bytes a plain UDP listener expects', async () => {
-    const listener = await plainListener('239.255.76.67', 17201);
+    const port = nextPort();
+    const listener = await plainListener('239.255.76.67', port);
     try {
-      const sender = await loadSender({ port: 17201 });
+      const sender = await loadSender({ port });
       const cases: [unknown, string][] = [
         [Buffer.from([0, 1, 2, 255]), '000102ff'],
         ['grüße', Buffer.from('grüße').toString('hex')],
@@ -62,12 +64,13 @@ describe('what multicast-out puts on the wire', function () {
   for (const ttl of [0, 1, 7]) {
     it(`sends with the bus TTL (${ttl}) in the IP header`, async function () {
       requireCapture(this);
-      const capture = await startCapture('lo', 'udp and dst port 17202');
-      const sender = await loadSender({ port: 17202, ttl });
+      const port = nextPort();
+      const capture = await startCapture('lo', `udp and dst port ${port}`);
+      const sender = await loadSender({ port, ttl });
       sender.receive({ payload: 'ttl probe' });
       const text = await capture.packets;
       assert.equal(firstIpv4Ttl(text), ttl, text);
-      assert.match(text, /> 239\.255\.76\.67\.17202: UDP, length 9/, text);
+      assert.match(text, new RegExp(`> 239\\.255\\.76\\.67\\.${port}: UDP, length 9`), text);
     });
   }
 
@@ -78,11 +81,12 @@ describe('what multicast-out puts on the wire', function () {
     it('leaves through that interface and no other', async function () {
       requireCapture(this);
       removeVeth = addVethPair('mcbwire0', '198.51.100.30/24');
-      const onLo = await startCapture('lo', 'udp and dst port 17203', 1, 800);
-      const onVeth = await startCapture('mcbwire0', 'udp and dst port 17203');
-      const sender = await loadSender({ port: 17203, iface: 'mcbwire0', ttl: 1 });
+      const port = nextPort();
+      const onLo = await startCapture('lo', `udp and dst port ${port}`, 1, 800);
+      const onVeth = await startCapture('mcbwire0', `udp and dst port ${port}`);
+      const sender = await loadSender({ port, iface: 'mcbwire0', ttl: 1 });
       sender.receive({ payload: 'here' });
-      assert.match(await onVeth.packets, /198\.51\.100\.30\.\d+ > 239\.255\.76\.67\.17203/);
+      assert.match(await onVeth.packets, new RegExp(`198\\.51\\.100\\.30\\.\\d+ > 239\\.255\\.76\\.67\\.${port}`));
       await assert.rejects(onLo.packets, /saw no packet/);
     });
   });

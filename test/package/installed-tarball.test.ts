@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
+import { nextPort } from '../support/ports';
 import { ip, requirePrivateNetwork, skipWithReason } from '../support/private-network';
-import { untilAsync } from '../support/until';
+import { until } from '../support/until';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -63,7 +64,7 @@ describe('the packed tarball, installed as users install it', function () {
       if (!existsSync(redJs) || !existsSync(runtime.node)) return skipWithReason(this, `${runtime.label} is not installed (npm test installs it from the registry before the tests)`);
       let red: NodeRedProcess | undefined;
       try {
-        red = await startNodeRed({ port: 18800 + RUNTIMES.indexOf(runtime), tarball, runtime: { node: runtime.node, redJs } });
+        red = await startNodeRed({ port: nextPort(), tarball, runtime: { node: runtime.node, redJs } });
         const nodeVersion = execFileSync(runtime.node, ['--version'], { encoding: 'utf8' }).trim();
         this.test!.title += ` (Node-RED ${versionOf(runtime.dir)}, Node.js ${nodeVersion})`;
 
@@ -83,7 +84,7 @@ describe('the packed tarball, installed as users install it', function () {
         await red.api('/flows', { method: 'POST', body: example, headers: { 'Node-RED-Deployment-Type': 'full' } });
         const bus = example.find((node) => node.type === 'multicast-bus')!;
         // The flow starts after the deploy answers: until then the stats route says 404.
-        const stats = await untilAsync('the example to deliver a message', async () => {
+        const stats = await until('the example to deliver a message', async () => {
           const now = await red!.api(`/multicast-bus/${bus.id}/stats`).catch(() => undefined);
           return now?.messages > 0 ? now : undefined;
         }, 15_000).catch((error: Error) => assert.fail(`${error.message}\n${red!.output()}`));

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bus, multicastIn } from '../../testnet/flow-nodes';
+import { deployFlow } from '../../testnet/host-runtimes';
+import type { NodeRedProcess } from '../../testnet/node-red-process';
 import { lines, listener } from '../net/host-flows';
-import { deployFlow } from '../net/host-runtimes';
 import { nodeRedPerTest } from '../support/node-red-per-test';
-import { until, untilAsync } from '../support/until';
+import { nextPort } from '../support/ports';
+import { delay, until } from '../support/until';
 
 const flood = join(__dirname, '..', 'peers', 'flood.js');
 const MIB = 1024 * 1024;
@@ -24,23 +27,37 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
   this.timeout(120000);
   const nodeRed = nodeRedPerTest();
 
-  /** A Node-RED with a bus on lo, a listener for GOOD written to a file and, optionally, a flow that works on every LOAD message. */
-  async function startWithListener(port: number, workOnLoad = false) {
-    const red = await nodeRed.start({ port: 18810 });
+  /**
+   * A Node-RED with an LCM bus on lo (on a port of its own), a listener for GOOD written to a file and, optionally, a
+   * flow that works on every LOAD message.
+   */
+  async function startWithListener(workOnLoad = false): Promise<{ node: NodeRedProcess; port: string }> {
+    const node = await nodeRed.start({ port: nextPort() });
+    const port = nextPort();
     const work = workOnLoad
       ? [
-          { id: 'load-in', type: 'multicast-in', z: 'tab', bus: 'bus', topic: 'LOAD', datatype: 'buffer', wires: [['load-work']] },
+          multicastIn('bus', 'load-work', { id: 'load-in', topic: 'LOAD', datatype: 'buffer' }),
           { id: 'load-work', type: 'change', z: 'tab', rules: [{ t: 'set', p: 'work', pt: 'msg', to: '$sum([1..50]) & $string(payload)', tot: 'jsonata' }], wires: [[]] },
         ]
       : [];
-    const bus = { id: 'bus', type: 'multicast-bus', group: '239.255.76.67', port: String(port), ttl: '0', iface: 'lo', loopback: true, framing: 'lcm', maxDatagram: '1400', maxMessage: '16777216', rcvbuf: '8388608', source: '', rejoin: '0', security: 'none', replayWindow: '120' };
-    await deployFlow(red, [bus, ...listener('l', 'bus', red.userDir, { topic: 'GOOD' }), ...work]);
-    await until('the listener to join', () => (lines(red.userDir, 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
-    return red;
+    await deployFlow(node, [bus({ id: 'bus', port, framing: 'lcm' }), ...listener('l', 'bus', node.userDir, { topic: 'GOOD' }), ...work]);
+    await until('the listener to join', () => lines(node.userDir, 'l.status.jsonl').some((s) => s.fill === 'green'));
+    return { node, port: String(port) };
+  }
+
+  /** The bus's stats once its receiver has read all the kernel held for it: the same count of datagrams twice running. */
+  async function settled(node: NodeRedProcess): Promise<any> {
+    let before = -1;
+    return until('the receiver to read all that was queued for it', async () => {
+      const now = await node.api('/multicast-bus/bus/stats');
+      const still = now.datagrams === before;
+      before = now.datagrams;
+      return still ? now : undefined;
+    }, { ms: 30000, every: 200 });
   }
 
   it('survives random bytes, lying headers and 20,000 never-ending huge messages: memory bounded, admin API up, good messages after', async () => {
-    const node = await startWithListener(17801);
+    const { node, port } = await startWithListener();
     const pid = node.pid;
     const baseline = rssOf(pid);
     let peak = baseline;
@@ -51,13 +68,12 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
         const started = Date.now();
         await node.api('/flows');
         slowestAdmin = Math.max(slowestAdmin, Date.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await delay(200); // the pace of the probe, not a wait for anything
       }
     })();
-    const { sent } = runPeer(['hostile', '239.255.76.67', '17801', '127.0.0.1', '20000']);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const { sent } = runPeer(['hostile', '239.255.76.67', port, '127.0.0.1', '20000']);
+    const stats = await settled(node);
     clearInterval(watching);
-    const stats = await node.api('/multicast-bus/bus/stats');
     const finalPeak = peak;
     peak = -1;
     await adminProbe;
@@ -75,26 +91,24 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
     const good = ['GOOD', 'GOOD', 'GOOD'].map((_, i) => `${Buffer.from([0x4c, 0x43, 0x30, 0x32]).toString('hex')}${(1000 + i).toString(16).padStart(8, '0')}${Buffer.from('GOOD\0{"ok":' + i + '}').toString('hex')}`);
     const file = join(node.userDir, 'good.hex');
     require('node:fs').writeFileSync(file, good.join('\n'));
-    execFileSync(process.execPath, [join(__dirname, '..', 'peers', 'send-datagrams.js'), '239.255.76.67', '17801', '127.0.0.1', file]);
+    execFileSync(process.execPath, [join(__dirname, '..', 'peers', 'send-datagrams.js'), '239.255.76.67', port, '127.0.0.1', file]);
     const heard = await until('the good messages after the flood', () => (lines(node.userDir, 'l.jsonl').length >= 3 ? lines(node.userDir, 'l.jsonl') : undefined));
     assert.deepEqual(heard.map((m) => m.payload.ok), [0, 1, 2]);
   });
 
   it('under twice the load it can take: drops and counts, memory bounded, and recovers when the load stops', async () => {
-    const node = await startWithListener(17802, true);
+    const { node, port } = await startWithListener(true);
     const pid = node.pid;
     const stats = () => node.api('/multicast-bus/bus/stats');
     // Capacity: what this Node-RED takes in per second from an unpaced blast, with its flow working on every message.
     const before = (await stats()).messages;
-    const blast = runPeer(['steady', '239.255.76.67', '17802', '127.0.0.1', '400000', '2']);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const capacity = ((await stats()).messages - before) / blast.seconds!;
+    const blast = runPeer(['steady', '239.255.76.67', port, '127.0.0.1', '400000', '2']);
+    const capacity = ((await settled(node)).messages - before) / blast.seconds!;
     const blastRate = blast.sent / blast.seconds!;
     const baseline = rssOf(pid);
 
-    const overload = runPeer(['steady', '239.255.76.67', '17802', '127.0.0.1', String(Math.round(capacity * 2)), '3']);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const after = await stats();
+    const overload = runPeer(['steady', '239.255.76.67', port, '127.0.0.1', String(Math.round(capacity * 2)), '3']);
+    const after = await settled(node);
     const lost = Object.values(after.senders as Record<string, { lost: number }>).reduce((sum, s) => sum + s.lost, 0);
     const rss = rssOf(pid);
     console.log(
@@ -107,8 +121,8 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
     assert.ok(rss - baseline < 100 * MIB, `RSS grew ${Math.round((rss - baseline) / MIB)} MiB under overload`);
 
     // Recovered: a paced stream well under capacity arrives whole.
-    const paced = runPeer(['steady', '239.255.76.67', '17802', '127.0.0.1', String(Math.max(100, Math.round(capacity / 10))), '1']);
-    const senderKey = await untilAsync('the paced stream to be counted', async () => {
+    const paced = runPeer(['steady', '239.255.76.67', port, '127.0.0.1', String(Math.max(100, Math.round(capacity / 10))), '1']);
+    const senderKey = await until('the paced stream to be counted', async () => {
       const now = await stats();
       const newest = Object.entries(now.senders as Record<string, { messages: number; lost: number }>).find(([, s]) => s.messages === paced.sent);
       return newest?.[0];

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { bus, multicastIn, tab } from '../../testnet/flow-nodes';
+import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
+import { nextPort } from '../support/ports';
 import { ip, requireRootNamespaces } from '../support/private-network';
-import { until, untilAsync } from '../support/until';
+import { delay, until } from '../support/until';
 
 // A gateway as it is often run: Node-RED headless (no admin or node HTTP server holds the process), one multicast in on
 // a bus whose interface is a device that comes and goes: a USB adapter, a VPN tunnel.
 const namespace = `mcb-headless-${process.pid}`;
-const port = 17601;
-const bus = { id: 'bus1', type: 'multicast-bus', group: '239.255.76.67', port, ttl: 0, iface: 'lan0', loopback: true, framing: 'raw' };
+const port = nextPort();
 const flows = [
-  { id: 'flow', type: 'tab', label: 'gateway' },
-  bus,
-  { id: 'in1', type: 'multicast-in', z: 'flow', bus: 'bus1', topic: '', datatype: 'utf8', wires: [['log1']] },
+  tab,
+  bus({ id: 'bus1', port, iface: 'lan0' }),
+  multicastIn('bus1', 'log1', { id: 'in1', datatype: 'utf8' }),
   // A debug node that logs to the console: the only window a headless runtime has.
-  { id: 'log1', type: 'debug', z: 'flow', active: true, tosidebar: false, console: true, complete: 'payload', targetType: 'msg', wires: [] },
+  { id: 'log1', type: 'debug', z: tab.id, active: true, tosidebar: false, console: true, complete: 'payload', targetType: 'msg', wires: [] },
 ];
 
 function inHost(command: string, ...args: string[]): string {
@@ -46,12 +47,12 @@ function send(text: string): void {
 /** Sends `text` every 200 ms until the runtime logs it; returns how long that took, in ms. */
 async function deliveredAfter(red: NodeRedProcess, text: string): Promise<number> {
   const started = Date.now();
-  await untilAsync(`"${text}" in the headless runtime's log`, async () => {
+  await until(`"${text}" in the headless runtime's log`, () => {
     assert.equal(red.exitCode(), null, `Node-RED exited:\n${red.output()}`);
+    if (red.output().includes(text)) return true;
     send(text);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    return red.output().includes(text) ? true : undefined;
-  }, 10000);
+    return false;
+  }, { ms: 10000, every: 200 });
   return Date.now() - started;
 }
 
@@ -81,8 +82,9 @@ describe('a headless Node-RED whose bus waits for its interface', function () {
 
   it('stays up while the interface is not there yet, and delivers within 10 s of it appearing', async () => {
     const runtime = await startHeadless();
-    await until('the bus to say it waits for lan0', () => (runtime.output().includes('lan0 not found') ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await until('the bus to say it waits for lan0', () => runtime.output().includes('lan0 not found'));
+    // Proving that it stays up: a runtime held by nothing would have exited at once.
+    await delay(2000);
     assert.equal(runtime.exitCode(), null, `Node-RED exited while waiting:\n${runtime.output()}`);
     plugIn();
     const ms = await deliveredAfter(runtime, 'after plug-in');
@@ -93,8 +95,12 @@ describe('a headless Node-RED whose bus waits for its interface', function () {
     plugIn();
     const runtime = await startHeadless();
     await deliveredAfter(runtime, 'before unplug');
+    const waitsSaid = () => runtime.output().split('lan0 not found').length - 1;
+    const before = waitsSaid();
     unplug();
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await until('the bus to say lan0 is gone', () => waitsSaid() > before);
+    // Proving that it stays up: a runtime held by nothing would have exited at once.
+    await delay(2000);
     assert.equal(runtime.exitCode(), null, `Node-RED exited after the interface was deleted:\n${runtime.output()}`);
     plugIn();
     const ms = await deliveredAfter(runtime, 'after replug');

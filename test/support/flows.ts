@@ -1,25 +1,17 @@
-/** Builds test flows: a bus config node and the in/out/helper nodes around it. */
+/**
+ * Flows for node-red-node-test-helper: our nodes from the one builder (testnet/flow-nodes.ts, whose defaults keep a
+ * bus on this host: lo, TTL 0, raw framing), and the helper and Catch nodes the tests wire around them.
+ */
+import { freshId, tab } from '../../testnet/flow-nodes';
 
-let counter = 0;
-function id(prefix: string): string {
-  counter += 1;
-  return `${prefix}${counter}`;
-}
+export { bus, multicastIn, multicastOut, tab } from '../../testnet/flow-nodes';
 
-export function bus(fields: Record<string, unknown> = {}) {
-  return { id: id('bus'), type: 'multicast-bus', group: '239.255.76.67', port: 7667, ttl: 0, iface: 'lo', loopback: true, framing: 'raw', ...fields };
-}
-
-export function multicastIn(busId: string, wiredTo: string, fields: Record<string, unknown> = {}) {
-  return { id: id('in'), type: 'multicast-in', z: 'flow', bus: busId, topic: '', datatype: 'auto', wires: [[wiredTo]], ...fields };
-}
-
-export function multicastOut(busId: string, fields: Record<string, unknown> = {}) {
-  return { id: id('out'), type: 'multicast-out', z: 'flow', bus: busId, topic: '', wires: [], ...fields };
-}
-
+/** A helper node: it stands in for whatever a flow feeds, and a test reads what reaches it. */
 export function sink(name = 'sink') {
-  return { id: id(name), type: 'helper', z: 'flow', wires: [] };
+  return { id: freshId(name), type: 'helper', z: tab.id, wires: [] };
 }
 
-export const tab = { id: 'flow', type: 'tab', label: 'test' };
+/** A Catch node for every node on the tab, wired to the node `wiredTo`. */
+export function catcher(wiredTo: string) {
+  return { id: freshId('catch'), type: 'catch', z: tab.id, scope: null, uncaught: false, wires: [[wiredTo]] };
+}

@@ -1,4 +1,4 @@
-import { startNodeRed, type NodeRedProcess } from '../net/node-red-process';
+import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
 import { requirePrivateNetwork } from './private-network';
 
 /**

@@ -1,8 +1,11 @@
 import helper = require('node-red-node-test-helper');
+import { assertFreshBuild } from '../../testnet/fresh-build';
+import { until } from './until';
 
 helper.init(require.resolve('node-red'));
 
-// The nodes as Node-RED loads them: the build output, not the TypeScript sources.
+// The nodes as Node-RED loads them: the build output, not the TypeScript sources; so never an old build.
+assertFreshBuild();
 export const busNode = require('../../nodes/multicast-bus.js');
 export const inNode = require('../../nodes/multicast-in.js');
 export const outNode = require('../../nodes/multicast-out.js');
@@ -50,19 +53,17 @@ export function currentStatus(node: unknown): Status | undefined {
 }
 
 /** Waits until a node's current status satisfies `accept`; rejects with the last status seen after `ms`. */
-export async function waitForStatus(node: unknown, accept: (status: Status) => boolean, ms = 5000): Promise<Status> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const status = currentStatus(node);
-    if (status && accept(status)) return status;
-    if (Date.now() > deadline) throw new Error(`status never matched; last was ${JSON.stringify(status)}`);
-    await delay(25);
-  }
+export function waitForStatus(node: unknown, accept: (status: Status) => boolean, ms = 5000): Promise<Status> {
+  const name = (node as { id?: string } | null)?.id ?? 'the node';
+  return until(
+    () => `a status of ${name} that matches; last was ${JSON.stringify(currentStatus(node))}`,
+    () => {
+      const status = currentStatus(node);
+      return status && accept(status) ? status : undefined;
+    },
+    { ms, every: 25 },
+  );
 }
 
 /** True for the green dot an in/out node shows once its side of the bus is open. */
 export const isReady = (status: Status) => status.fill === 'green' && status.shape === 'dot';
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

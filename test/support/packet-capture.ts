@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { namespaceMode, skipWithReason } from './private-network';
 
 const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -22,8 +23,17 @@ export function startCaptureIn(namespace: string, iface: string, filter: string,
   return capture(['ip', 'netns', 'exec', namespace], iface, filter, count, ms);
 }
 
-async function capture(prefix: string[], iface: string, filter: string, count: number, ms: number): Promise<{ packets: Promise<string> }> {
-  const command = [...prefix, 'tcpdump', '-i', iface, '-n', '-v', '-x', '-l', '-c', String(count), filter];
+/**
+ * Starts tcpdump on an interface of another network namespace (a test host) and resolves once it is listening; `text()`
+ * is then the verbose text of every packet matching the filter so far, until `stop()`.
+ */
+export async function watchIn(namespace: string, iface: string, filter: string): Promise<{ text(): string; stop(): void }> {
+  const { tcpdump, text } = await listen(['ip', 'netns', 'exec', namespace, 'tcpdump', '-i', iface, '-n', '-v', '-l', filter]);
+  return { text, stop: () => tcpdump.kill() };
+}
+
+/** Runs a tcpdump command line and resolves once it listens, with the process and the text it printed so far. */
+async function listen(command: string[]): Promise<{ tcpdump: ChildProcessByStdio<null, Readable, Readable>; text(): string }> {
   const tcpdump = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   tcpdump.stdout.on('data', (chunk) => (text += chunk));
@@ -35,14 +45,19 @@ async function capture(prefix: string[], iface: string, filter: string, count: n
     });
     tcpdump.on('exit', () => reject(new Error(`tcpdump ended before listening: ${errors}`)));
   });
+  return { tcpdump, text: () => text };
+}
+
+async function capture(prefix: string[], iface: string, filter: string, count: number, ms: number): Promise<{ packets: Promise<string> }> {
+  const { tcpdump, text } = await listen([...prefix, 'tcpdump', '-i', iface, '-n', '-v', '-x', '-l', '-c', String(count), filter]);
   const packets = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       tcpdump.kill();
-      reject(new Error(`tcpdump saw no packet matching "${filter}" within ${ms} ms; it saw: ${text}`));
+      reject(new Error(`tcpdump saw no packet matching "${filter}" within ${ms} ms; it saw: ${text()}`));
     }, ms);
     tcpdump.on('exit', () => {
       clearTimeout(timer);
-      resolve(text);
+      resolve(text());
     });
   });
   return { packets };

@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
+import { ip } from '../../testnet/ip';
+
+export { ip };
 
 /** How the runner isolated this process: 'root' (unshare --net as root), 'user' (user namespace) or 'none'. */
 export const namespaceMode = process.env.MULTICAST_BUS_TEST_NETNS ?? 'none';
@@ -31,11 +33,6 @@ export function requirePrivateNetwork(context: Mocha.Context): void {
 export function requireRootNamespaces(context: Mocha.Context): void {
   requirePrivateNetwork(context);
   if (namespaceMode !== 'root') skipWithReason(context, 'needs root to create namespaces with ip netns (CI runs as root)');
-}
-
-/** Runs `ip` with the arguments, throwing with its stderr when it fails. */
-export function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**

@@ -2,8 +2,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { assertFreshBuild } from './fresh-build';
 
-const packageRoot = resolve(__dirname, '..', '..');
+const packageRoot = resolve(__dirname, '..');
 
 /** A Node-RED started as a user starts it, with this package in its user directory. */
 export interface NodeRedProcess {
@@ -38,6 +39,7 @@ export async function startNodeRed(options: {
   /** Installs this package from a tarball with npm, as a user does, instead of linking the checkout. */
   tarball?: string;
 }): Promise<NodeRedProcess> {
+  assertFreshBuild();
   const userDir = mkdtempSync(join(tmpdir(), 'mcb-node-red-'));
   mkdirSync(join(userDir, 'node_modules'));
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'test-user-dir', private: true }));

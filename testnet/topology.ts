@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ip } from './ip';
 
 /**
  * A test network of namespaces, made and torn down by the test that uses it:
@@ -35,10 +36,6 @@ export interface Topology {
   destroy(): void;
 }
 
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 const live = new Set<Topology>();
 process.on('exit', () => {
   for (const topology of live) topology.destroy();
@@ -63,7 +60,7 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[], o
     adminInterface: `${prefix}adm`,
     exec(host, command, args) {
       const where = typeof host === 'string' ? host : host.namespace;
-      return execFileSync('ip', ['netns', 'exec', where, command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return ip('netns', 'exec', where, command, ...args);
     },
     spawn(host, command, args, env = {}) {
       const where = typeof host === 'string' ? host : host.namespace;
@@ -107,7 +104,7 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[], o
     ip('link', 'add', outside, 'netns', sw, 'type', 'veth', 'peer', 'name', inside, 'netns', where);
     ip('-n', sw, 'link', 'set', outside, 'master', bridge, 'up');
     // No duplicate address detection: addresses are usable at once.
-    execFileSync('ip', ['netns', 'exec', where, 'sysctl', '-qw', `net.ipv6.conf.${inside}.accept_dad=0`]);
+    ip('netns', 'exec', where, 'sysctl', '-qw', `net.ipv6.conf.${inside}.accept_dad=0`);
     ip('-n', where, 'addr', 'add', `${ipv4}/24`, 'dev', inside);
     ip('-n', where, '-6', 'addr', 'add', `${ipv6}/64`, 'dev', inside, 'nodad');
     ip('-n', where, 'link', 'set', inside, 'up');
@@ -128,7 +125,7 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[], o
       addNamespace(router);
       plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
       plug(router, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');
-      execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+      ip('netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1');
     }
 
     // Each LAN's hosts at .11, .12, … on its bridge, with the router's address on that LAN as their default route.

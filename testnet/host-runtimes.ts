@@ -1,5 +1,4 @@
-import type { Flow } from './host-flows';
-import { tab } from './host-flows';
+import { type Flow, tab } from './flow-nodes';
 import { startNodeRed, type NodeRedProcess } from './node-red-process';
 import type { Topology } from './topology';
 

@@ -1,0 +1,32 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+
+/** Every file under `dir`, with its modification time. */
+function files(dir: string): { path: string; mtimeMs: number }[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return files(path);
+    return entry.isFile() ? [{ path, mtimeMs: statSync(path).mtimeMs }] : [];
+  });
+}
+
+/**
+ * Throws unless nodes/ (what Node-RED loads: the tests load it too) was built after the last change under src/ and to
+ * build.mjs, so no test passes or fails on an old build. `npm test` and `npm run test:unit` build first.
+ */
+export function assertFreshBuild(): void {
+  const built = join(root, 'nodes');
+  const howTo = 'run `npm run build` (node build.mjs) first';
+  const outputs = existsSync(built) ? files(built) : [];
+  if (outputs.length === 0) throw new Error(`nodes/ is not built: ${howTo}`);
+  // build.mjs empties nodes/ and writes every file again, so its oldest file is when the last build began.
+  const output = Math.min(...outputs.map((file) => file.mtimeMs));
+  const inputs = [...files(join(root, 'src')), { path: join(root, 'build.mjs'), mtimeMs: statSync(join(root, 'build.mjs')).mtimeMs }];
+  const newer = inputs
+    .filter((file) => file.mtimeMs > output)
+    .sort((a, b) => b.mtimeMs - a.mtimeMs)
+    .map((file) => relative(root, file.path));
+  if (newer.length > 0) throw new Error(`nodes/ is older than ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', …' : ''}: ${howTo}`);
+}
