@@ -29,7 +29,15 @@ const ONE_DATAGRAM = 65_507;
 
 /** A candidate's bus on a bench host: not looped back, since no flow on the publisher listens. */
 function benchBus(id: string, group: string, port: number, fields: Record<string, unknown>) {
-  return bus({ id, ...ON_A_HOST, group, port, loopback: false, ...fields, ...(fields.security === 'sealed' ? { credentials: { key: BENCH_KEY } } : {}) });
+  return bus({
+    id,
+    ...ON_A_HOST,
+    group,
+    port,
+    loopback: false,
+    ...fields,
+    ...(fields.security === 'sealed' ? { credentials: { key: BENCH_KEY } } : {}),
+  });
 }
 
 function busCandidate(name: string, label: string, port: number, fields: Record<string, unknown>, maxSize?: number): Candidate {
@@ -64,10 +72,33 @@ export const CANDIDATES: Candidate[] = [
     maxSize: ONE_DATAGRAM,
     publisher: (context) => [
       { id: 'load-udp', type: 'bench-load', z: 'tab', wires: [['out-udp']] },
-      { id: 'out-udp', type: 'udp out', z: 'tab', addr: '239.1.1.4', iface: context.address, port: '5004', ipv: 'udp4', outport: '', base64: false, multicast: 'multi', wires: [] },
+      {
+        id: 'out-udp',
+        type: 'udp out',
+        z: 'tab',
+        addr: '239.1.1.4',
+        iface: context.address,
+        port: '5004',
+        ipv: 'udp4',
+        outport: '',
+        base64: false,
+        multicast: 'multi',
+        wires: [],
+      },
     ],
     subscriber: (context) => [
-      { id: 'in-udp', type: 'udp in', z: 'tab', iface: context.address, port: '5004', ipv: 'udp4', multicast: 'true', group: '239.1.1.4', datatype: 'buffer', wires: [['count-udp']] },
+      {
+        id: 'in-udp',
+        type: 'udp in',
+        z: 'tab',
+        iface: context.address,
+        port: '5004',
+        ipv: 'udp4',
+        multicast: 'true',
+        group: '239.1.1.4',
+        datatype: 'buffer',
+        wires: [['count-udp']],
+      },
       { id: 'count-udp', type: 'bench-count', z: 'tab', wires: [] },
     ],
   },
@@ -81,12 +112,35 @@ export const CANDIDATES: Candidate[] = [
     ],
     subscriber: (context) => [
       mqttBroker(context),
-      { id: 'in-mqtt', type: 'mqtt in', z: 'tab', topic: 'bench/mqtt', qos: '0', datatype: 'buffer', broker: 'broker-mqtt', nl: false, rap: false, inputs: 0, wires: [['count-mqtt']] },
+      {
+        id: 'in-mqtt',
+        type: 'mqtt in',
+        z: 'tab',
+        topic: 'bench/mqtt',
+        qos: '0',
+        datatype: 'buffer',
+        broker: 'broker-mqtt',
+        nl: false,
+        rap: false,
+        inputs: 0,
+        wires: [['count-mqtt']],
+      },
       { id: 'count-mqtt', type: 'bench-count', z: 'tab', wires: [] },
     ],
   },
 ];
 
 function mqttBroker(context: HostContext) {
-  return { id: 'broker-mqtt', type: 'mqtt-broker', broker: context.broker, port: '1883', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true };
+  return {
+    id: 'broker-mqtt',
+    type: 'mqtt-broker',
+    broker: context.broker,
+    port: '1883',
+    clientid: '',
+    autoConnect: true,
+    usetls: false,
+    protocolVersion: '4',
+    keepalive: '60',
+    cleansession: true,
+  };
 }

@@ -106,7 +106,17 @@ class RawPeer {
   }
 }
 
-function summarize(candidate: Candidate, size: number, rate: number, run: number, subscribers: number, load: { sent: number; startNs: string; endNs: string }, tallies: Tally[], publisherCpu: CpuTime, brokerCpu?: CpuTime): Cell {
+function summarize(
+  candidate: Candidate,
+  size: number,
+  rate: number,
+  run: number,
+  subscribers: number,
+  load: { sent: number; startNs: string; endNs: string },
+  tallies: Tally[],
+  publisherCpu: CpuTime,
+  brokerCpu?: CpuTime,
+): Cell {
   const start = BigInt(load.startNs);
   const seconds = (ns: bigint) => Number(ns) / 1e9;
   const delivered = tallies.map((tally) => (tally.count > 0 ? tally.count / seconds(BigInt(tally.lastNs) - start) : 0));
@@ -142,17 +152,37 @@ export async function measure(bench: Bench, candidate: Candidate, size: number, 
   const cpuBefore = cpuTime(pub.pid);
   const brokerBefore = candidate.name === 'mqtt' && bench.brokerPid ? cpuTime(bench.brokerPid) : undefined;
   const load = await pub.api(`/bench/load/load-${candidate.name}`, { method: 'POST', body: { size, count, rate, topic: 'bench' } });
-  const read = async () => Promise.all(subscribers.map(async (host) => (await bench.red[host.name].api('/bench/counts'))[`count-${candidate.name}`] as Tally));
+  const read = async () =>
+    Promise.all(subscribers.map(async (host) => (await bench.red[host.name].api('/bench/counts'))[`count-${candidate.name}`] as Tally));
   const tallies = await settle(read, load.sent, quietMs);
   const publisherCpu = since(cpuBefore, cpuTime(pub.pid));
   const brokerCpu = brokerBefore === undefined ? undefined : since(brokerBefore, cpuTime(bench.brokerPid!));
   return summarize(candidate, size, rate, run, n, load, tallies, publisherCpu, brokerCpu);
 }
 
-async function measureCeiling(bench: Bench, candidate: Candidate, size: number, count: number, rate: number, subscribers: Host[], run: number, quietMs: number): Promise<Cell> {
+async function measureCeiling(
+  bench: Bench,
+  candidate: Candidate,
+  size: number,
+  count: number,
+  rate: number,
+  subscribers: Host[],
+  run: number,
+  quietMs: number,
+): Promise<Cell> {
   const peer = `${bench.buildDir}/raw-peer.js`;
   const chunk = size > 65_000 ? 1400 : size;
-  const args = (host: Host, mode: string) => [peer, mode, candidate.group!, String(candidate.port), host.address, String(size), String(count), String(rate), String(chunk)];
+  const args = (host: Host, mode: string) => [
+    peer,
+    mode,
+    candidate.group!,
+    String(candidate.port),
+    host.address,
+    String(size),
+    String(count),
+    String(rate),
+    String(chunk),
+  ];
   const receivers = subscribers.map((host) => {
     const child = bench.net.spawn(host, process.execPath, args(host, 'receive'));
     return new RawPeer(child);

@@ -42,9 +42,7 @@ if (mode === 'receive') {
     if (line !== 'report') return;
     latencies.sort((a, b) => a - b);
     const at = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : null);
-    process.stdout.write(
-      JSON.stringify({ count: datagrams / perMessage, bytes, lastNs: lastNs.toString(), p50us: at(0.5), p99us: at(0.99) }) + '\n',
-    );
+    process.stdout.write(JSON.stringify({ count: datagrams / perMessage, bytes, lastNs: lastNs.toString(), p50us: at(0.5), p99us: at(0.99) }) + '\n');
   });
 } else if (mode === 'send') {
   const count = Number(countText);
@@ -87,7 +85,13 @@ if (mode === 'receive') {
     }
     const used = process.cpuUsage(cpu);
     process.stdout.write(
-      JSON.stringify({ sent: started, startNs: start.toString(), endNs: process.hrtime.bigint().toString(), userUs: used.user, systemUs: used.system }) + '\n',
+      JSON.stringify({
+        sent: started,
+        startNs: start.toString(),
+        endNs: process.hrtime.bigint().toString(),
+        userUs: used.user,
+        systemUs: used.system,
+      }) + '\n',
     );
     socket.close();
   });

@@ -38,7 +38,8 @@ const END = '<!-- bench:end -->';
 export const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : NaN);
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const sizeLabel = (size: number) => (size >= 1_000_000 ? `${size / 1_000_000} MB` : size >= 1000 ? `${Math.round(size / 1000)} kB` : `${size} B`);
-const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–';
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(value < 0.01 && value > 0 ? 2 : 0)}%` : '–');
 
 /** The cells of one candidate, size, fanout and rate, one per run. */
@@ -68,9 +69,17 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   const lines: string[] = [];
   const row = (values: string[]) => lines.push(`| ${values.join(' | ')} |`);
 
-  lines.push(`Measured ${info.date} on ${info.machine}. Every figure is the median of ${info.runs} runs; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}.`, '');
+  lines.push(
+    `Measured ${info.date} on ${info.machine}. Every figure is the median of ${info.runs} runs; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}.`,
+    '',
+  );
 
-  lines.push('### Throughput, one subscriber', '', 'Messages delivered per second (and MB/s of payload), sending flat out; loss; share of the raw ceiling.', '');
+  lines.push(
+    '### Throughput, one subscriber',
+    '',
+    'Messages delivered per second (and MB/s of payload), sending flat out; loss; share of the raw ceiling.',
+    '',
+  );
   row(['', ...sizes.map(sizeLabel)]);
   row(['---', ...sizes.map(() => '---:')]);
   for (const name of names) {
@@ -86,7 +95,13 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     ]);
   }
 
-  lines.push('', '### Fanout, 64 B', '', 'Delivered per subscriber and all subscribers together; the rate the publishing flow took messages; CPU time per message published at the publisher (all, and user time alone) and, for MQTT, at the broker.', '');
+  lines.push(
+    '',
+    '### Fanout, 64 B',
+    '',
+    'Delivered per subscriber and all subscribers together; the rate the publishing flow took messages; CPU time per message published at the publisher (all, and user time alone) and, for MQTT, at the broker.',
+    '',
+  );
   row(['', 'N', 'per subscriber', 'all together', 'loss', 'publisher took', 'publisher CPU (user)', 'broker CPU', 'all together ÷ ceiling']);
   row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const name of names) {
@@ -101,14 +116,26 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
         `${fmt(over(runs, aggregate))}/s`,
         pct(over(runs, (c) => c.loss)),
         `${fmt(over(runs, (c) => c.publisherRate))}/s`,
-        `${fmt(over(runs, (c) => c.publisherCpuUs), 1)} (${fmt(over(runs, (c) => c.publisherUserUs), 1)}) µs`,
+        `${fmt(
+          over(runs, (c) => c.publisherCpuUs),
+          1,
+        )} (${fmt(
+          over(runs, (c) => c.publisherUserUs),
+          1,
+        )}) µs`,
         Number.isFinite(broker) ? `${fmt(broker, 1)} µs` : '–',
         name === 'ceiling' ? '' : pct(ratio(cells, name, 64, n, aggregate)),
       ]);
     }
   }
 
-  lines.push('', `### Latency at ${fmt(info.latencyRate)} messages/s, 64 B`, '', 'From the send in the publishing flow to the arrival in the counting node of the slowest subscriber, p50 / p99.', '');
+  lines.push(
+    '',
+    `### Latency at ${fmt(info.latencyRate)} messages/s, 64 B`,
+    '',
+    'From the send in the publishing flow to the arrival in the counting node of the slowest subscriber, p50 / p99.',
+    '',
+  );
   row(['', ...fanout.map((n) => `N = ${n}`)]);
   row(['---', ...fanout.map(() => '---:')]);
   for (const name of names) {
@@ -135,7 +162,8 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   const nMax = fanout[fanout.length - 1];
   const cpuGrowth = over(pick(cells, 'bus-lcm', 64, nMax), (c) => c.publisherUserUs) / over(pick(cells, 'bus-lcm', 64, n1), (c) => c.publisherUserUs);
   const totalGrowth = over(pick(cells, 'bus-lcm', 64, nMax), (c) => c.publisherCpuUs) / over(pick(cells, 'bus-lcm', 64, n1), (c) => c.publisherCpuUs);
-  const brokerGrowth = over(pick(cells, 'mqtt', 64, nMax), (c) => c.brokerCpuUs ?? NaN) / over(pick(cells, 'mqtt', 64, n1), (c) => c.brokerCpuUs ?? NaN);
+  const brokerGrowth =
+    over(pick(cells, 'mqtt', 64, nMax), (c) => c.brokerCpuUs ?? NaN) / over(pick(cells, 'mqtt', 64, n1), (c) => c.brokerCpuUs ?? NaN);
   targets.push([
     `publisher CPU per message flat, N = ${n1} → ${nMax}: ≤ 1.2×, where the broker's grows`,
     `user time ${fmt(cpuGrowth, 2)}×; with the system time of this machine's software switch ${fmt(totalGrowth, 2)}× (MQTT broker: ${fmt(brokerGrowth, 2)}×)`,
@@ -149,10 +177,18 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     const bytes = ratio(cells, 'bus-lcm', 1_000_000, 1, perSubscriber);
     const paced = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 1_000_000 && c.rate > 0);
     const loss = Math.max(...pick(cells, 'bus-lcm', 1_000_000, 1).map((c) => c.loss), ...paced.map((c) => c.loss));
-    targets.push(['1 MB: ≥ 50% of the ceiling’s bytes per second, no loss', `${pct(bytes)}, loss ${pct(loss)} (flat out and at half the ceiling)`, bytes >= 0.5 && loss === 0]);
+    targets.push([
+      '1 MB: ≥ 50% of the ceiling’s bytes per second, no loss',
+      `${pct(bytes)}, loss ${pct(loss)} (flat out and at half the ceiling)`,
+      bytes >= 0.5 && loss === 0,
+    ]);
   }
   const p99 = (name: string) => over(pick(cells, name, 64, 1, info.latencyRate), (c) => c.p99us ?? NaN);
-  targets.push([`p99 latency at ${fmt(info.latencyRate)}/s ≤ core udp nodes'`, `${fmt(p99('bus-lcm') / 1000, 2)} ms against ${fmt(p99('udp') / 1000, 2)} ms`, p99('bus-lcm') <= p99('udp')]);
+  targets.push([
+    `p99 latency at ${fmt(info.latencyRate)}/s ≤ core udp nodes'`,
+    `${fmt(p99('bus-lcm') / 1000, 2)} ms against ${fmt(p99('udp') / 1000, 2)} ms`,
+    p99('bus-lcm') <= p99('udp'),
+  ]);
   lines.push('', '### Targets', '');
   row(['target', 'measured', 'met']);
   row(['---', '---', '---']);
@@ -176,9 +212,23 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       xLabel: 'subscribers',
       yLabel: 'µs of CPU per message',
       series: [
-        ...names.map((name) => ({ name: `${SHORT[name]}${name === 'mqtt' ? ', publisher' : ''}`, color: COLOR[name], values: fanout.map((n) => over(pick(cells, name, 64, n), (c) => c.publisherUserUs)) })),
-        { name: 'MQTT, broker (user + system)', color: COLOR.mqtt, values: fanout.map((n) => over(pick(cells, 'mqtt', 64, n), (c) => c.brokerCpuUs ?? NaN)), dashed: true },
-        { name: 'bus, lcm (user + system)', color: COLOR['bus-lcm'], values: fanout.map((n) => over(pick(cells, 'bus-lcm', 64, n), (c) => c.publisherCpuUs)), dashed: true },
+        ...names.map((name) => ({
+          name: `${SHORT[name]}${name === 'mqtt' ? ', publisher' : ''}`,
+          color: COLOR[name],
+          values: fanout.map((n) => over(pick(cells, name, 64, n), (c) => c.publisherUserUs)),
+        })),
+        {
+          name: 'MQTT, broker (user + system)',
+          color: COLOR.mqtt,
+          values: fanout.map((n) => over(pick(cells, 'mqtt', 64, n), (c) => c.brokerCpuUs ?? NaN)),
+          dashed: true,
+        },
+        {
+          name: 'bus, lcm (user + system)',
+          color: COLOR['bus-lcm'],
+          values: fanout.map((n) => over(pick(cells, 'bus-lcm', 64, n), (c) => c.publisherCpuUs)),
+          dashed: true,
+        },
       ].map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
     }),
   );
@@ -189,7 +239,9 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       categories: fanout.map(String),
       xLabel: 'subscribers',
       yLabel: 'messages delivered per second',
-      series: names.map((name) => ({ name: SHORT[name], color: COLOR[name], values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) })).map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
+      series: names
+        .map((name) => ({ name: SHORT[name], color: COLOR[name], values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) }))
+        .map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
     }),
   );
   writeFileSync(

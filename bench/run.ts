@@ -51,7 +51,13 @@ async function main(): Promise<void> {
   if (args.has('--report-only')) {
     // Writes the docs again from the last run's figures, without measuring.
     const last = JSON.parse(readFileSync(join(buildDir, 'last-run.json'), 'utf8')) as { machine: string; date: string; cells: Cell[] };
-    writeReport(root, last.cells, { machine: last.machine, date: last.date, runs: Math.max(...last.cells.map((c) => c.run)), counts: COUNTS, latencyRate: LATENCY_RATE });
+    writeReport(root, last.cells, {
+      machine: last.machine,
+      date: last.date,
+      runs: Math.max(...last.cells.map((c) => c.run)),
+      counts: COUNTS,
+      latencyRate: LATENCY_RATE,
+    });
     return;
   }
   await buildPeers();
@@ -80,13 +86,37 @@ async function main(): Promise<void> {
     let red: Record<string, NodeRedProcess> = {};
     try {
       const started = Date.now();
-      red = await startRuntimes(net, ['pub', ...subscriberNames], { nodesDir: [buildDir] }, profile ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, '.profiles')}`] : []);
-      const broker = candidates.some((c) => c.name === 'mqtt') ? net.spawn(net.hosts.broker, process.execPath, [join(buildDir, 'mqtt-broker.js'), net.hosts.broker.address]) : undefined;
+      red = await startRuntimes(
+        net,
+        ['pub', ...subscriberNames],
+        { nodesDir: [buildDir] },
+        profile ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, '.profiles')}`] : [],
+      );
+      const broker = candidates.some((c) => c.name === 'mqtt')
+        ? net.spawn(net.hosts.broker, process.execPath, [join(buildDir, 'mqtt-broker.js'), net.hosts.broker.address])
+        : undefined;
       if (broker) await new Promise((ready) => broker.stdout!.once('data', ready));
-      const bench: Bench = { net, publisher: net.hosts.pub, subscribers: subscriberNames.map((name) => net.hosts[name]), red, brokerPid: broker?.pid, buildDir };
+      const bench: Bench = {
+        net,
+        publisher: net.hosts.pub,
+        subscribers: subscriberNames.map((name) => net.hosts[name]),
+        red,
+        brokerPid: broker?.pid,
+        buildDir,
+      };
       const context = (address: string) => ({ address, broker: net.hosts.broker.address });
-      await deployFlow(red.pub, nodeRedCandidates.flatMap((c) => c.publisher!(context(net.hosts.pub.address))));
-      await Promise.all(subscriberNames.map((name) => deployFlow(red[name], nodeRedCandidates.flatMap((c) => c.subscriber!(context(net.hosts[name].address))))));
+      await deployFlow(
+        red.pub,
+        nodeRedCandidates.flatMap((c) => c.publisher!(context(net.hosts.pub.address))),
+      );
+      await Promise.all(
+        subscriberNames.map((name) =>
+          deployFlow(
+            red[name],
+            nodeRedCandidates.flatMap((c) => c.subscriber!(context(net.hosts[name].address))),
+          ),
+        ),
+      );
       log(`N=${n}: ${n + 1} Node-RED runtimes up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
       // Warm up: connects MQTT, lets the JIT settle, and checks every candidate delivers before measuring.
@@ -95,14 +125,17 @@ async function main(): Promise<void> {
         if (warm.loss > 0.5) log(`warning: ${candidate.name} lost ${(warm.loss * 100).toFixed(0)}% while warming up`);
       }
       for (let run = 1; run <= RUNS; run++) {
-        for (const size of SIZES) for (const candidate of candidates) if (fits(candidate, size)) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run));
+        for (const size of SIZES)
+          for (const candidate of candidates) if (fits(candidate, size)) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run));
         if (!ci) for (const candidate of candidates) record(await measure(bench, candidate, 64, LATENCY_RATE * 2, LATENCY_RATE, n, run));
       }
       if (!ci && n === 1 && ['ceiling', 'bus-lcm'].every((name) => candidates.some((c) => c.name === name)) && SIZES.length === 4) {
         // Zero loss at half the ceiling's rate: lcm framing, 64 B and 1 MB.
         const lcm = candidates.find((c) => c.name === 'bus-lcm')!;
         for (const size of [64, 1_000_000]) {
-          const ceiling = median(cells.filter((c) => c.candidate === 'ceiling' && c.size === size && c.subscribers === 1 && c.rate === 0).map((c) => c.delivered[0]));
+          const ceiling = median(
+            cells.filter((c) => c.candidate === 'ceiling' && c.size === size && c.subscribers === 1 && c.rate === 0).map((c) => c.delivered[0]),
+          );
           const half = Math.max(1, Math.round(ceiling / 2));
           for (let run = 1; run <= RUNS; run++) record(await measure(bench, lcm, size, Math.max(COUNTS[size], half * 2), half, 1, run));
         }
@@ -125,7 +158,9 @@ async function main(): Promise<void> {
       return of('bus-lcm') / of('ceiling');
     });
     const ratio = median(ratios);
-    log(`lcm framing delivered ${(ratio * 100).toFixed(0)}% of the raw ceiling (runs: ${ratios.map((r) => (r * 100).toFixed(0) + '%').join(', ')}); floor ${CI_FLOOR * 100}%`);
+    log(
+      `lcm framing delivered ${(ratio * 100).toFixed(0)}% of the raw ceiling (runs: ${ratios.map((r) => (r * 100).toFixed(0) + '%').join(', ')}); floor ${CI_FLOOR * 100}%`,
+    );
     if (!(ratio >= CI_FLOOR)) {
       log(`FAIL: below the floor of ${CI_FLOOR * 100}% of the raw ceiling`);
       process.exitCode = 1;

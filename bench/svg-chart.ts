@@ -71,7 +71,9 @@ export function renderLineChart(chart: LineChart): string {
     parts.push(`<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${PLOT.left - 8}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end" fill="#555">${label(tick)}</text>`);
   }
-  chart.categories.forEach((category, i) => parts.push(`<text x="${x(i)}" y="${PLOT.bottom + 18}" text-anchor="middle" fill="#555">${escape(category)}</text>`));
+  chart.categories.forEach((category, i) =>
+    parts.push(`<text x="${x(i)}" y="${PLOT.bottom + 18}" text-anchor="middle" fill="#555">${escape(category)}</text>`),
+  );
   parts.push(`<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${PLOT.bottom}" y2="${PLOT.bottom}" stroke="#999"/>`);
   parts.push(`<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 42}" text-anchor="middle">${escape(chart.xLabel)}</text>`);
   parts.push(`<text transform="translate(16 ${(PLOT.top + PLOT.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);

@@ -12,7 +12,9 @@ const isSpec = (arg) => !arg.startsWith('-') && (arg.includes('*') || arg.endsWi
 const configFlags = () =>
   Object.entries(JSON.parse(readFileSync('.mocharc.json', 'utf8')))
     .filter(([name]) => name !== 'spec')
-    .flatMap(([name, value]) => [value].flat().flatMap((each) => (each === true ? [`--${name}`] : each === false ? [] : [`--${name}`, String(each)])));
+    .flatMap(([name, value]) =>
+      [value].flat().flatMap((each) => (each === true ? [`--${name}`] : each === false ? [] : [`--${name}`, String(each)])),
+    );
 const mocha = ['node_modules/mocha/bin/mocha.js', ...(args.some(isSpec) ? ['--no-config', ...configFlags()] : []), ...args];
 const inner = `ip link set lo up && exec ${JSON.stringify(process.execPath)} ${mocha.map((a) => JSON.stringify(a)).join(' ')}`;
 

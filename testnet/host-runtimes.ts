@@ -3,7 +3,12 @@ import { startNodeRed, type NodeRedProcess } from './node-red-process';
 import type { Topology } from './topology';
 
 /** Starts a Node-RED on each named host of a topology, listening on the host's own address, port 1880. */
-export async function startRuntimes(net: Topology, names: string[], settings?: Record<string, unknown>, nodeArgs?: string[]): Promise<Record<string, NodeRedProcess>> {
+export async function startRuntimes(
+  net: Topology,
+  names: string[],
+  settings?: Record<string, unknown>,
+  nodeArgs?: string[],
+): Promise<Record<string, NodeRedProcess>> {
   const red: Record<string, NodeRedProcess> = {};
   await Promise.all(
     names.map(async (name) => {

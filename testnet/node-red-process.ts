@@ -45,7 +45,11 @@ export async function startNodeRed(options: {
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'test-user-dir', private: true }));
   if (options.tarball) {
     // The flags the palette manager uses.
-    execFileSync('npm', ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict', options.tarball], { cwd: userDir, stdio: 'pipe' });
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict', options.tarball],
+      { cwd: userDir, stdio: 'pipe' },
+    );
   } else {
     symlinkSync(packageRoot, join(userDir, 'node_modules', 'node-red-contrib-multicast-bus'), 'dir');
   }
@@ -58,7 +62,16 @@ export async function startNodeRed(options: {
       `...${JSON.stringify(options.settings ?? {})} };\n`,
   );
   const { node, redJs } = options.runtime ?? { node: process.execPath, redJs: require.resolve('node-red/red.js') };
-  const command = [...(options.prefix ?? []), node, ...(options.nodeArgs ?? []), redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')];
+  const command = [
+    ...(options.prefix ?? []),
+    node,
+    ...(options.nodeArgs ?? []),
+    redJs,
+    '--userDir',
+    userDir,
+    '--settings',
+    join(userDir, 'settings.js'),
+  ];
   const child: ChildProcess = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

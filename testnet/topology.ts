@@ -46,7 +46,12 @@ process.on('exit', () => {
  * false, the router forwards no multicast (no smcrouted); with routerAndMultiHomed false, there is neither a router
  * nor the host "mh": one plain LAN, as the benchmark uses.
  */
-export function createTopology(prefix: string, lanA: string[], lanB: string[], options: { multicastRouting?: boolean; routerAndMultiHomed?: boolean } = {}): Topology {
+export function createTopology(
+  prefix: string,
+  lanA: string[],
+  lanB: string[],
+  options: { multicastRouting?: boolean; routerAndMultiHomed?: boolean } = {},
+): Topology {
   const ns = (name: string) => `${prefix}-${name}-${process.pid}`;
   const namespaces: string[] = [];
   const children = new Set<ChildProcess>();
@@ -170,7 +175,18 @@ export function createTopology(prefix: string, lanA: string[], lanB: string[], o
     if (withRouter) {
       const conf = join(workDir, 'smcroute.conf');
       writeFileSync(conf, 'mroute from lanA group 239.0.0.0/8 to lanB\nmroute from lanA group ff15::/16 to lanB\n');
-      if (options.multicastRouting !== false) topology.spawn(router, 'smcrouted', ['-n', '-f', conf, '-u', join(workDir, 'smcroute.sock'), '-P', join(workDir, 'smcroute.pid'), '-l', 'info']);
+      if (options.multicastRouting !== false)
+        topology.spawn(router, 'smcrouted', [
+          '-n',
+          '-f',
+          conf,
+          '-u',
+          join(workDir, 'smcroute.sock'),
+          '-P',
+          join(workDir, 'smcroute.pid'),
+          '-l',
+          'info',
+        ]);
     }
   } catch (error) {
     topology.destroy();

@@ -26,7 +26,5 @@ export async function deriveBusKey(text: string): Promise<Buffer> {
   const trimmed = text.trim();
   if (HEX_KEY.test(trimmed)) return Buffer.from(trimmed, 'hex');
   if (BASE64_KEY.test(trimmed)) return Buffer.from(trimmed, 'base64');
-  return new Promise((resolve, reject) =>
-    scrypt(trimmed, PASSPHRASE_SALT, 32, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scrypt(trimmed, PASSPHRASE_SALT, 32, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))));
 }

@@ -53,12 +53,24 @@ export async function probeBus(settings: BusSettings, waitMs = 1000): Promise<Pr
     if (!('socket' in sending)) return [...steps, { step: 'send', ok: false, problem: sending.problem }];
     sendSocket = sending.socket;
     sendSocket.on('error', () => undefined);
-    const sent = await new Promise<Error | null>((resolve) => sendDatagram(sending.socket, probeDatagram(token), settings.port, settings.group, resolve));
-    if (sent) return [...steps, { step: 'send', ok: false, problem: { code: 'socket-other', params: { step: 'send', group: settings.group, port: settings.port, detail: sent.message } } }];
+    const sent = await new Promise<Error | null>((resolve) =>
+      sendDatagram(sending.socket, probeDatagram(token), settings.port, settings.group, resolve),
+    );
+    if (sent)
+      return [
+        ...steps,
+        {
+          step: 'send',
+          ok: false,
+          problem: { code: 'socket-other', params: { step: 'send', group: settings.group, port: settings.port, detail: sent.message } },
+        },
+      ];
     steps.push({ step: 'send', ok: true });
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));
     const came = await Promise.race([echoed.then(() => 'back' as const), timeout]);
-    steps.push(came === 'back' ? { step: 'loopback', ok: true } : { step: 'loopback', ok: false, problem: { code: 'probe-lost', params: { waitMs } } });
+    steps.push(
+      came === 'back' ? { step: 'loopback', ok: true } : { step: 'loopback', ok: false, problem: { code: 'probe-lost', params: { waitMs } } },
+    );
     return withReceiveBuffer(steps, settings, receiving);
   } finally {
     clearTimeout(timer);

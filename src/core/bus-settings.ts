@@ -29,7 +29,6 @@ export interface BusSettings {
   replayWindow: number;
 }
 
-
 /** What a user wrote in the config node; values come from the editor as strings or numbers. */
 export interface BusSettingsInput {
   group?: unknown;
@@ -83,7 +82,13 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   if (family === 'IPv6' && needsZone(group) && (iface === '' || iface === '*')) problems.push({ code: 'zone-needs-iface', params: { group } });
 
   const sourceText = textOrDefault(input.source, DEFAULT_SETTINGS.source);
-  const sources = sourceText === '' ? [] : sourceText.split(',').map((part) => part.trim()).filter(Boolean);
+  const sources =
+    sourceText === ''
+      ? []
+      : sourceText
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
   for (const source of sources) {
     const version = isIP(source);
     if (version === 0) problems.push({ code: 'bad-source', params: { source } });

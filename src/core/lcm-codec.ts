@@ -38,7 +38,13 @@ export function channelField(channel: string): Buffer {
  * The payload is never copied: each datagram's data is a view of it. Throws a RangeError when it would need more
  * than 65,535 fragments (raise maxDatagram) or the datagram size leaves no room for data.
  */
-export function encodeMessage(channel: string, payload: Buffer, seq: number, maxDatagram: number, channelBytes = channelField(channel)): OutgoingDatagram[] {
+export function encodeMessage(
+  channel: string,
+  payload: Buffer,
+  seq: number,
+  maxDatagram: number,
+  channelBytes = channelField(channel),
+): OutgoingDatagram[] {
   if (LC02_HEADER_BYTES + channelBytes.length + payload.length <= maxDatagram) {
     const header = Buffer.allocUnsafe(LC02_HEADER_BYTES + channelBytes.length);
     header.writeUInt32BE(LC02_MAGIC, 0);
@@ -116,5 +122,7 @@ export function decodeDatagram(bytes: Buffer): DecodedDatagram {
   // A fragment no real message has (no data, more fragments than bytes, data past the end) would only take memory.
   if (!fragmentFits(size, offset, index, count, bytes.length - start)) return { kind: 'malformed', reason: 'fragment-header' };
   const data = bytes.subarray(start);
-  return channel === undefined ? { kind: 'fragment', seq, size, offset, index, count, data } : { kind: 'fragment', seq, size, offset, index, count, channel, data };
+  return channel === undefined
+    ? { kind: 'fragment', seq, size, offset, index, count, data }
+    : { kind: 'fragment', seq, size, offset, index, count, channel, data };
 }

@@ -50,7 +50,10 @@ export class LcmFraming implements Framing {
       this.nextSeq = (this.nextSeq + 1) >>> 0;
       return datagrams;
     } catch (error) {
-      throw new BusError({ code: 'too-many-fragments', params: { size: payload.length, maxDatagram: this.options.maxDatagram, detail: String((error as Error).message) } });
+      throw new BusError({
+        code: 'too-many-fragments',
+        params: { size: payload.length, maxDatagram: this.options.maxDatagram, detail: String((error as Error).message) },
+      });
     }
   }
 

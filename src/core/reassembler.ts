@@ -122,7 +122,14 @@ export class Reassembler {
       partial = undefined;
     }
     if (!partial) {
-      partial = { key, size: fragment.size, count: fragment.count, parts: new Map(), bytes: PARTIAL_OVERHEAD + 2 * key.length, startedAt: this.now() };
+      partial = {
+        key,
+        size: fragment.size,
+        count: fragment.count,
+        parts: new Map(),
+        bytes: PARTIAL_OVERHEAD + 2 * key.length,
+        startedAt: this.now(),
+      };
       this.partials.set(key, partial);
       this.heldTotal += partial.bytes;
     }

@@ -144,8 +144,22 @@ export class SequenceTracker {
     // A Map iterates in insertion order, and heard senders move to its end: the first is the least recently heard.
     if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
     this.senders.set(sender, {
-      messages: 1, lost: 0, duplicates: 0, outOfOrder: 0, lastSeq: seq, low: 1, high: 0, label, stamp: ++this.insertions,
-      candidate: NONE, candidateKind: Misfit.Ahead, prevSeq: NONE, prevLow: 0, prevHigh: 0, prevLost: 0, switchedAt: 0,
+      messages: 1,
+      lost: 0,
+      duplicates: 0,
+      outOfOrder: 0,
+      lastSeq: seq,
+      low: 1,
+      high: 0,
+      label,
+      stamp: ++this.insertions,
+      candidate: NONE,
+      candidateKind: Misfit.Ahead,
+      prevSeq: NONE,
+      prevLow: 0,
+      prevHigh: 0,
+      prevLost: 0,
+      switchedAt: 0,
     });
   }
 
@@ -161,7 +175,7 @@ export class SequenceTracker {
   /** A message that fits neither the window nor a small step ahead: the old stream again, a new one, or a stray. */
   private misfit(state: SenderState, seq: number, kind: Misfit): SequenceVerdict {
     const resumes = (seq - state.prevSeq) >>> 0;
-    const recent = state.prevSeq !== NONE && ((state.lastSeq - state.switchedAt) >>> 0) < PREV_SPAN;
+    const recent = state.prevSeq !== NONE && (state.lastSeq - state.switchedAt) >>> 0 < PREV_SPAN;
     if (recent && kind !== Misfit.Seen && resumes !== 0 && resumes < WINDOW) {
       // The stream left at the last resync goes on: that resync was a stray pair. Take the old stream back, and the
       // losses the resync counted with it. (A copy of a message of the new stream is no sign of the old one.)

@@ -44,7 +44,10 @@ const IP_TEXT = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
 
 /** True when the Sources field is empty, or lists addresses and the group is a source-specific one. */
 export function sourcesFitGroup(sources: string, group: string): boolean {
-  const list = sources.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = sources
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) return true;
   return list.every((s) => IP_TEXT.test(s)) && isSourceSpecificGroup(group);
 }

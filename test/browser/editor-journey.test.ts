@@ -25,14 +25,23 @@ describe('the editor journey in a real browser', function () {
     red = await startNodeRed({ port: nextPort() });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     mkdirSync(images, { recursive: true });
   });
   afterEach(async function () {
     // What the page looked like when a step failed: the first thing to look at.
-    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: join(tmpdir(), 'multicast-bus-browser-failure.png') }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && page)
+      await page.screenshot({ path: join(tmpdir(), 'multicast-bus-browser-failure.png') }).catch(() => undefined);
   });
   after(async () => {
     await browser?.close();
@@ -45,7 +54,10 @@ describe('the editor journey in a real browser', function () {
     for (const type of ['multicast-in', 'multicast-out']) {
       assert.equal(await page.locator(`#red-ui-palette-network .red-ui-palette-node[data-palette-type="${type}"]`).count(), 1, type);
     }
-    assert.equal(await page.locator('#red-ui-palette-network .red-ui-palette-node[data-palette-type="multicast-in"] .red-ui-palette-label').innerText(), 'multicast in');
+    assert.equal(
+      await page.locator('#red-ui-palette-network .red-ui-palette-node[data-palette-type="multicast-in"] .red-ui-palette-label').innerText(),
+      'multicast in',
+    );
   });
 
   it('drags multicast-in onto the canvas and creates a bus in the config dialog: interfaces listed, inline validation, Test', async () => {
@@ -64,7 +76,9 @@ describe('the editor journey in a real browser', function () {
     await page.click('#node-input-btn-bus-add');
     await page.waitForSelector('#node-config-input-group');
     await page.waitForFunction(() => document.querySelectorAll('#multicast-bus-interfaces option').length >= 3);
-    const interfaces = await page.locator('#multicast-bus-interfaces option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    const interfaces = await page
+      .locator('#multicast-bus-interfaces option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
     assert.ok(interfaces.includes('lo') && interfaces.includes('*'), interfaces.join(', '));
 
     await page.fill('#node-config-input-group', '10.0.0.1');
@@ -82,7 +96,9 @@ describe('the editor journey in a real browser', function () {
     await page.fill('#node-config-input-iface', 'lo');
     assert.equal(await page.locator('#multicast-bus-message-group').innerText(), '');
     await page.click('#multicast-bus-test');
-    await page.waitForFunction(() => document.querySelectorAll('#multicast-bus-test-result .multicast-bus-test-ok').length === 5, undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('#multicast-bus-test-result .multicast-bus-test-ok').length === 5, undefined, {
+      timeout: 10000,
+    });
     const said = await page.locator('#multicast-bus-test-result').innerText();
     assert.match(said, /the probe came back: this host hears the bus/);
     await page.locator('#multicast-bus-test-result').scrollIntoViewIfNeeded();
@@ -113,7 +129,10 @@ describe('the editor journey in a real browser', function () {
     await page.click('#red-ui-tab-debug-link-button').catch(() => undefined);
     await page.waitForFunction(() => document.querySelectorAll('.red-ui-debug-msg').length >= 2, undefined, { timeout: 15000 });
     const topics = await page.locator('.red-ui-debug-msg').allInnerTexts();
-    assert.ok(topics.some((t) => t.includes('sensors/')), topics.slice(0, 3).join(' | '));
+    assert.ok(
+      topics.some((t) => t.includes('sensors/')),
+      topics.slice(0, 3).join(' | '),
+    );
     await page.screenshot({ path: join(images, 'sensor-fanout.png') });
   });
 });

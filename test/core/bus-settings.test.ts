@@ -28,9 +28,34 @@ describe('bus settings', () => {
   });
 
   it('takes the string values the editor stores, trimmed', () => {
-    const result = parseBusSettings({ group: ' ff15::1234 ', port: '5000', ttl: '0', iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: '65527', maxMessage: '1000', rcvbuf: '0' });
+    const result = parseBusSettings({
+      group: ' ff15::1234 ',
+      port: '5000',
+      ttl: '0',
+      iface: 'veth0',
+      loopback: false,
+      framing: 'raw',
+      maxDatagram: '65527',
+      maxMessage: '1000',
+      rcvbuf: '0',
+    });
     assert.deepEqual(result, {
-      settings: { group: 'ff15::1234', family: 'IPv6', port: 5000, ttl: 0, iface: 'veth0', loopback: false, framing: 'raw', maxDatagram: 65527, maxMessage: 1000, rcvbuf: 0, sources: [], rejoin: 0, security: 'none', replayWindow: 120 },
+      settings: {
+        group: 'ff15::1234',
+        family: 'IPv6',
+        port: 5000,
+        ttl: 0,
+        iface: 'veth0',
+        loopback: false,
+        framing: 'raw',
+        maxDatagram: 65527,
+        maxMessage: 1000,
+        rcvbuf: 0,
+        sources: [],
+        rejoin: 0,
+        security: 'none',
+        replayWindow: 120,
+      },
     });
   });
 

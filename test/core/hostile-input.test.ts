@@ -28,7 +28,11 @@ describe('hostile input (property-based)', () => {
 
   it('the LCM and sealed receive paths never throw, whatever arrives', () => {
     const lcm = new LcmFraming({ maxDatagram: 1400, maxMessage: 1 << 20 });
-    const sealed = new SealedFraming(new LcmFraming({ maxDatagram: 1400 - SEALED_OVERHEAD, maxMessage: 1 << 20 }), { current: Buffer.alloc(32, 1) }, 60_000);
+    const sealed = new SealedFraming(
+      new LcmFraming({ maxDatagram: 1400 - SEALED_OVERHEAD, maxMessage: 1 << 20 }),
+      { current: Buffer.alloc(32, 1) },
+      60_000,
+    );
     fc.assert(
       fc.property(fc.array(hostileDatagram, { maxLength: 20 }), (datagrams) => {
         for (const datagram of datagrams) {
@@ -74,7 +78,15 @@ describe('hostile input (property-based)', () => {
         const limits = { maxMessage: 4_000_000, maxBytes: 200_000, maxCount: 16, timeoutMs: 5000 };
         const r = new Reassembler(limits);
         for (const f of stream) {
-          r.accept(f.sender, { seq: f.seq, size: f.size, offset: f.offset, index: f.index % f.count, count: f.count, channel: 'X', data: Buffer.alloc(f.length) });
+          r.accept(f.sender, {
+            seq: f.seq,
+            size: f.size,
+            offset: f.offset,
+            index: f.index % f.count,
+            count: f.count,
+            channel: 'X',
+            data: Buffer.alloc(f.length),
+          });
           assert.ok(r.bytesHeld <= limits.maxBytes, `held ${r.bytesHeld}`);
           assert.ok(r.pending <= limits.maxCount);
         }
@@ -85,12 +97,17 @@ describe('hostile input (property-based)', () => {
 
   it('every fragment LCM framing sends is one the receiver takes, for any payload and datagram size', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 90, max: 65_507 }), fc.string({ minLength: 1, maxLength: 63 }), (size, maxDatagram, channel) => {
-        fc.pre(Buffer.byteLength(channel) <= 63 && !channel.includes('\0'));
-        for (const [header, data] of encodeMessage(channel, Buffer.alloc(size), 1, maxDatagram)) {
-          assert.notEqual(decodeDatagram(Buffer.concat([header, data])).kind, 'malformed');
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 200_000 }),
+        fc.integer({ min: 90, max: 65_507 }),
+        fc.string({ minLength: 1, maxLength: 63 }),
+        (size, maxDatagram, channel) => {
+          fc.pre(Buffer.byteLength(channel) <= 63 && !channel.includes('\0'));
+          for (const [header, data] of encodeMessage(channel, Buffer.alloc(size), 1, maxDatagram)) {
+            assert.notEqual(decodeDatagram(Buffer.concat([header, data])).kind, 'malformed');
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

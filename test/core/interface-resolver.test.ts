@@ -29,7 +29,9 @@ describe('interface resolution', () => {
   });
 
   it('names the interfaces there are when the one asked for is missing', () => {
-    assert.deepEqual(resolveInterface('eth9', 'IPv4', table), { problem: { code: 'iface-missing', params: { iface: 'eth9', choices: 'lo, br0, v6only' } } });
+    assert.deepEqual(resolveInterface('eth9', 'IPv4', table), {
+      problem: { code: 'iface-missing', params: { iface: 'eth9', choices: 'lo, br0, v6only' } },
+    });
     assert.deepEqual(resolveInterface('203.0.113.9', 'IPv4', table), {
       problem: { code: 'address-missing', params: { iface: '203.0.113.9', choices: 'lo, br0, v6only' } },
     });
@@ -42,9 +44,12 @@ describe('interface resolution', () => {
   it('with *, joins on every interface that has an address of the family and can multicast, loopback excepted', () => {
     const withLo: InterfaceTable = { ...table, lo: [{ ...(info('127.0.0.1', 'IPv4') as object), internal: true } as never] };
     assert.deepEqual(resolveInterface('*', 'IPv4', withLo), { resolved: { everyInterface: [{ name: 'br0', socketInterface: '198.51.100.1' }] } });
-    assert.deepEqual(resolveInterface('*', 'IPv6', withLo, (name) => name !== 'v6only'), {
-      resolved: { everyInterface: [{ name: 'br0', socketInterface: '::%br0' }] },
-    });
+    assert.deepEqual(
+      resolveInterface('*', 'IPv6', withLo, (name) => name !== 'v6only'),
+      {
+        resolved: { everyInterface: [{ name: 'br0', socketInterface: '::%br0' }] },
+      },
+    );
     assert.equal((resolveInterface('*', 'IPv4', { lo: withLo.lo }) as { problem: { code: string } }).problem.code, 'no-interfaces');
   });
 

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { viewInterface, type InterfaceSources } from '../../src/core/interface-view';
 
 const v4 = (address: string) => ({ address, family: 'IPv4' as const, netmask: '255.255.255.0', mac: '', internal: false, cidr: null });
-const v6 = (address: string) => ({ address, family: 'IPv6' as const, netmask: 'ffff:ffff:ffff:ffff::', mac: '', internal: false, cidr: null, scopeid: 0 });
+const v6 = (address: string) => ({
+  address,
+  family: 'IPv6' as const,
+  netmask: 'ffff:ffff:ffff:ffff::',
+  mac: '',
+  internal: false,
+  cidr: null,
+  scopeid: 0,
+});
 
 function host(fields: Partial<InterfaceSources> = {}): InterfaceSources {
   return { table: { lan0: [v4('198.51.100.21')] }, linkState: () => 'up', canMulticast: () => true, interfaceIndex: () => 7, ...fields };

@@ -21,7 +21,10 @@ describe('LCM codec', () => {
     const payload = Buffer.alloc(5000, 0xab);
     const datagrams = encodeMessage('BIG', payload, 9, 1400).map(joined);
     // 1376 bytes of data after the header and "BIG\0", then 1380 per fragment, and 864 left for the last.
-    assert.deepEqual(datagrams.map((d) => d.length), [1400, 1400, 1400, 20 + 864]);
+    assert.deepEqual(
+      datagrams.map((d) => d.length),
+      [1400, 1400, 1400, 20 + 864],
+    );
     const first = datagrams[0];
     assert.equal(first.readUInt32BE(0), 0x4c433033);
     assert.equal(first.readUInt32BE(4), 9);
@@ -101,7 +104,10 @@ describe('LCM codec', () => {
     assert.equal(fragmentFits(100, 40, 2, 3, 60), true, 'a long last fragment');
   });
 
-  for (const [system, fragmentSize] of [['Linux', 65_487], ['macOS', 1_423]] as const) {
+  for (const [system, fragmentSize] of [
+    ['Linux', 65_487],
+    ['macOS', 1_423],
+  ] as const) {
     it(`accepts what LCM itself sends on ${system}: fragments of ${fragmentSize} bytes, the channel counted in the first, a short last one`, () => {
       // lcm_udpm.c: fragments of LCM_FRAGMENT_MAX_PAYLOAD bytes of channel-plus-data; the first holds the channel.
       const channel = 'CAMERA_IMAGE';

@@ -10,7 +10,8 @@ describe('multicast addresses', () => {
   });
 
   it('knows IPv6 groups in ff00::/8 and refuses malformed ones', () => {
-    for (const group of ['ff02::1', 'ff15::1234', 'FF05::1:3', 'ff3e::8000:1', 'ff02:0:0:0:0:0:0:fb']) assert.equal(multicastFamily(group), 'IPv6', group);
+    for (const group of ['ff02::1', 'ff15::1234', 'FF05::1:3', 'ff3e::8000:1', 'ff02:0:0:0:0:0:0:fb'])
+      assert.equal(multicastFamily(group), 'IPv6', group);
     for (const text of ['fe80::1', '2001:db8::1', 'ff15:::1', 'ff15::1::2', 'ff1512::1', 'ff02:0:0:0:0:0:fb', ':ff02::1', 'ff02::1g']) {
       assert.equal(multicastFamily(text), undefined, text);
     }

@@ -24,7 +24,11 @@ describe('multicast bus (no sockets needed)', () => {
     const states: SocketState[] = [];
     const client = { onState: (s: SocketState) => states.push(s), onMessage: () => undefined };
     bus.addReceiver(client);
-    await until(() => `a wait and two retries; saw ${JSON.stringify(states)} and ${lookups} lookups`, () => states.length >= 2 && lookups >= 3, { every: 5 });
+    await until(
+      () => `a wait and two retries; saw ${JSON.stringify(states)} and ${lookups} lookups`,
+      () => states.length >= 2 && lookups >= 3,
+      { every: 5 },
+    );
     assert.deepEqual(states[0], { phase: 'joining' });
     assert.deepEqual(states[1], { phase: 'waiting', problem: { code: 'iface-missing', params: { iface: 'eth9', choices: 'lo' } } });
     assert.ok(lookups >= 3, `retried (${lookups} lookups)`);
@@ -46,7 +50,11 @@ describe('multicast bus (no sockets needed)', () => {
   });
 
   it('fails a message that waited too long for the send side, saying why the bus is not ready', async () => {
-    const bus = new MulticastBus(settings({ iface: 'eth9' }), { retryMs: 1000, networkInterfaces: () => ({}), sendQueue: { messages: 10, bytes: 1e6, waitMs: 50 } });
+    const bus = new MulticastBus(settings({ iface: 'eth9' }), {
+      retryMs: 1000,
+      networkInterfaces: () => ({}),
+      sendQueue: { messages: 10, bytes: 1e6, waitMs: 50 },
+    });
     bus.addSender({ onState: () => undefined });
     await assert.rejects(bus.publish('T', Buffer.from('x')), (e: any) => e.problem.code === 'not-ready' && e.underlying.code === 'iface-missing');
     assert.deepEqual(bus.stats().sendQueue, { waiting: 0, refused: 0, expired: 1 });
@@ -54,13 +62,20 @@ describe('multicast bus (no sockets needed)', () => {
   });
 
   it('refuses at once what does not fit the send queue while the bus is not ready, and counts it', async () => {
-    const bus = new MulticastBus(settings({ iface: 'eth9' }), { retryMs: 1000, networkInterfaces: () => ({}), sendQueue: { messages: 2, bytes: 1e6, waitMs: 5000 } });
+    const bus = new MulticastBus(settings({ iface: 'eth9' }), {
+      retryMs: 1000,
+      networkInterfaces: () => ({}),
+      sendQueue: { messages: 2, bytes: 1e6, waitMs: 5000 },
+    });
     let phase = '';
     bus.addSender({ onState: (s: SocketState) => (phase = s.phase) });
     await until('the send side to wait for its interface', () => phase === 'waiting', { every: 5 });
     const waiting = [bus.publish('T', Buffer.from('1')), bus.publish('T', Buffer.from('2'))];
     for (const each of waiting) each.catch(() => undefined);
-    await assert.rejects(bus.publish('T', Buffer.from('3')), (e: any) => e.problem.code === 'send-queue-full' && e.underlying.code === 'iface-missing');
+    await assert.rejects(
+      bus.publish('T', Buffer.from('3')),
+      (e: any) => e.problem.code === 'send-queue-full' && e.underlying.code === 'iface-missing',
+    );
     assert.deepEqual(bus.stats().sendQueue, { waiting: 2, refused: 1, expired: 0 });
     await bus.close();
     // Closing fails what still waits, at once rather than at its deadline.

@@ -19,9 +19,18 @@ describe('payload encoding', () => {
   });
 
   it('refuses a missing payload and values JSON cannot carry, with a code the node can word', () => {
-    assert.throws(() => payloadToBuffer(undefined), (e: unknown) => e instanceof BusError && e.problem.code === 'payload-missing');
-    assert.throws(() => payloadToBuffer(() => 1), (e: unknown) => e instanceof BusError && e.problem.params?.type === 'function');
-    assert.throws(() => payloadToBuffer(10n), (e: unknown) => e instanceof BusError && e.problem.params?.type === 'bigint');
+    assert.throws(
+      () => payloadToBuffer(undefined),
+      (e: unknown) => e instanceof BusError && e.problem.code === 'payload-missing',
+    );
+    assert.throws(
+      () => payloadToBuffer(() => 1),
+      (e: unknown) => e instanceof BusError && e.problem.params?.type === 'function',
+    );
+    assert.throws(
+      () => payloadToBuffer(10n),
+      (e: unknown) => e instanceof BusError && e.problem.params?.type === 'bigint',
+    );
   });
 });
 

@@ -19,7 +19,10 @@ describe('reassembler', () => {
     const r = new Reassembler(limits);
     const parts = fragmentsOf(payload);
     const results = parts.map((f) => r.accept('a:1', f));
-    assert.deepEqual(results.slice(0, -1).map((x) => x.kind), Array(parts.length - 1).fill('pending'));
+    assert.deepEqual(
+      results.slice(0, -1).map((x) => x.kind),
+      Array(parts.length - 1).fill('pending'),
+    );
     assert.deepEqual(results.at(-1), { kind: 'complete', seq: 1, channel: 'CH', payload });
     assert.equal(r.pending, 0);
     assert.equal(r.bytesHeld, 0);
@@ -51,12 +54,19 @@ describe('reassembler', () => {
     const c = fragmentsOf(Buffer.alloc(600, 3), 6);
     const done: Buffer[] = [];
     for (let i = 0; i < a.length; i++) {
-      for (const [sender, f] of [['a:1', a[i]], ['b:1', b[i]], ['a:1', c[i]]] as const) {
+      for (const [sender, f] of [
+        ['a:1', a[i]],
+        ['b:1', b[i]],
+        ['a:1', c[i]],
+      ] as const) {
         const result = r.accept(sender, f);
         if (result.kind === 'complete') done.push(result.payload);
       }
     }
-    assert.deepEqual(done.map((p) => p[0]), [1, 2, 3]);
+    assert.deepEqual(
+      done.map((p) => p[0]),
+      [1, 2, 3],
+    );
   });
 
   it('discards a message whose fragment lies about offset or size, and starts over when size or count change', () => {
@@ -96,9 +106,13 @@ describe('reassembler', () => {
     ];
     for (const lie of lies) assert.deepEqual(r.accept('a:1', { ...parts[1], ...lie }), { kind: 'discarded', reason: 'header' }, JSON.stringify(lie));
     assert.equal(r.pending, 1, 'the honest message is still being put together');
-    const last = parts.slice(1).map((f) => r.accept('a:1', f)).at(-1)!;
+    const last = parts
+      .slice(1)
+      .map((f) => r.accept('a:1', f))
+      .at(-1)!;
     assert.equal(last.kind, 'complete');
-    for (let seq = 0; seq < 1000; seq++) r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 65535, channel: 'X', data: Buffer.alloc(0) });
+    for (let seq = 0; seq < 1000; seq++)
+      r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 65535, channel: 'X', data: Buffer.alloc(0) });
     assert.equal(r.bytesHeld, 0, 'empty fragments claiming 65,535 parts take nothing');
   });
 
@@ -139,14 +153,18 @@ describe('reassembler', () => {
     assert.equal(r.pending, 8);
     assert.equal(r.counts.evicted, 12);
     // The newest survived: completing seq 19 works, seq 0 was evicted.
-    const last = fragmentsOf(payload, 19).slice(1).map((f) => r.accept('a:1', f)).at(-1)!;
+    const last = fragmentsOf(payload, 19)
+      .slice(1)
+      .map((f) => r.accept('a:1', f))
+      .at(-1)!;
     assert.equal(last.kind, 'complete');
   });
 
   it('caps the bytes it holds, counting what arrived and what holding it costs rather than what headers claim', () => {
     const r = new Reassembler({ ...limits, maxBytes: 10_000, maxCount: 1000 });
     // Each claims 1 MiB but brings 100 bytes in a buffer of its own: it costs those and its bookkeeping, under 1 kB.
-    for (let seq = 0; seq < 50; seq++) r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 1000, channel: 'X', data: Buffer.alloc(100) });
+    for (let seq = 0; seq < 50; seq++)
+      r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 1000, channel: 'X', data: Buffer.alloc(100) });
     assert.ok(r.bytesHeld <= 10_000, `held ${r.bytesHeld}`);
     assert.equal(r.pending, 10);
   });

@@ -73,7 +73,9 @@ describe('reassembly memory', function () {
     const { growth, reassembly } = measure((framing) => {
       for (let i = 0; i < FLOOD; i++) framing.decode(lc03(i, 1 << 20, 0, 0, 1000, 1374), { ...sender(i), port: 1024 + (i % 60000) });
     });
-    console.log(`      (1,400-byte first fragments: held ${mib(reassembly.bytesHeld)} in ${reassembly.pending} messages, live heap grew ${mib(growth)})`);
+    console.log(
+      `      (1,400-byte first fragments: held ${mib(reassembly.bytesHeld)} in ${reassembly.pending} messages, live heap grew ${mib(growth)})`,
+    );
     assert.ok(reassembly.bytesHeld <= BUDGET && reassembly.bytesHeld > 0.9 * BUDGET);
     assert.ok(growth <= 1.5 * BUDGET, `live heap grew ${mib(growth)} for a budget of ${mib(BUDGET)}`);
     assert.ok(growth >= 0.6 * reassembly.bytesHeld, `what is charged (${mib(reassembly.bytesHeld)}) is what is held (${mib(growth)})`);

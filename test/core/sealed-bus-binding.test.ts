@@ -52,7 +52,10 @@ describe('sealed frames are bound to their bus', () => {
     const lcm = sealedBus({ group: '239.255.76.67', port: '17667', framing: 'lcm' }).framing;
     const raw = sealedBus({ group: '239.255.76.68', port: '17668', framing: 'raw' }).framing;
     const captured = lcm.encode('valve', Buffer.from('open')).map(([, frame]) => frame);
-    assert.deepEqual(captured.map((frame) => raw.decode(frame, attacker)), [undefined]);
+    assert.deepEqual(
+      captured.map((frame) => raw.decode(frame, attacker)),
+      [undefined],
+    );
     assert.equal(countsOf(raw).badSessionTag, 1);
   });
 
@@ -64,7 +67,10 @@ describe('sealed frames are bound to their bus', () => {
   it('with loopback off, the bus drops its own frames sent back to it and counts them as ownSession', () => {
     const { framing } = sealedBus({ ...A, loopback: false });
     const frames = [0, 1, 2].map((n) => framing.encode('valves', Buffer.from(`open ${n}`))[0][1]);
-    assert.deepEqual(frames.map((frame) => framing.decode(frame, attacker)), [undefined, undefined, undefined]);
+    assert.deepEqual(
+      frames.map((frame) => framing.decode(frame, attacker)),
+      [undefined, undefined, undefined],
+    );
     assert.equal(countsOf(framing).ownSession, 3);
     assert.equal(countsOf(framing).opened, 0);
     // Another host's frames still arrive on that bus.

@@ -105,7 +105,9 @@ describe('a flood of forged sealed frames', () => {
     const honest = Array.from({ length: n }, () => sender.encode('', Buffer.alloc(64))[0][1]);
     for (const frames of [garbage, forged]) microseconds(frames.slice(0, 2000), framing());
     const costs = [garbage, forged, forgedKnown, honest].map((frames) => microseconds(frames, receiver).toFixed(2));
-    console.log(`      (µs per 120-byte frame: garbage ${costs[0]}, forged with random sessions ${costs[1]}, forged in a known session ${costs[2]}, honest ${costs[3]})`);
+    console.log(
+      `      (µs per 120-byte frame: garbage ${costs[0]}, forged with random sessions ${costs[1]}, forged in a known session ${costs[2]}, honest ${costs[3]})`,
+    );
     assert.equal(sealed(receiver).opened, 1 + n);
   });
 });

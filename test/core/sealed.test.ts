@@ -117,7 +117,10 @@ describe('sealed framing', () => {
     const sender = new SealedFraming(inner(), { current: options.senderKey ?? key }, 60_000);
     const receiver = new SealedFraming(inner(), options.receiverKeys ?? { current: key }, 60_000, (p) => warnings.push(p));
     const deliver = (topic: string, payload: Buffer) =>
-      sender.encode(topic, payload).map(([, frame]) => receiver.decode(frame, from)).filter((m) => m !== undefined);
+      sender
+        .encode(topic, payload)
+        .map(([, frame]) => receiver.decode(frame, from))
+        .filter((m) => m !== undefined);
     return { sender, receiver, warnings, deliver };
   }
 
@@ -140,8 +143,21 @@ describe('sealed framing', () => {
     const frame = sender.encode('T', Buffer.from('once'))[0][1];
     assert.ok(receiver.decode(frame, from));
     assert.equal(receiver.decode(frame, from), undefined);
-    assert.deepEqual(receiver.counts, { opened: 1, plain: 3, oldVersion: 0, unknownKey: 1, ownSession: 0, badSessionTag: 0, authFailed: 0, replayed: 1, stale: 0 });
-    assert.deepEqual(warnings.map((w) => w.code), ['sealed-plain', 'sealed-unknownKey', 'sealed-replayed']);
+    assert.deepEqual(receiver.counts, {
+      opened: 1,
+      plain: 3,
+      oldVersion: 0,
+      unknownKey: 1,
+      ownSession: 0,
+      badSessionTag: 0,
+      authFailed: 0,
+      replayed: 1,
+      stale: 0,
+    });
+    assert.deepEqual(
+      warnings.map((w) => w.code),
+      ['sealed-plain', 'sealed-unknownKey', 'sealed-replayed'],
+    );
   });
 
   it('accepts the previous key while hosts change over', () => {

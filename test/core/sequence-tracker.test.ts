@@ -201,22 +201,28 @@ describe('sequence tracker', () => {
 
   it('never lets one or two forged datagrams, of any number, suppress more than two honest messages', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.oneof(fc.integer({ min: -200_000, max: 200_000 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })), fc.integer({ min: 1, max: 299 }), fc.boolean(), (start, offset, at, pair) => {
-        // Near the stream (where a forgery does harm) as often as anywhere.
-        const forged = (start + at + offset) >>> 0;
-        const t = new SequenceTracker();
-        const honest = run(start, 300);
-        let delivered = 0;
-        honest.forEach((seq, i) => {
-          if (i === at) {
-            t.record('a', forged);
-            if (pair) t.record('a', (forged + 1) >>> 0);
-          }
-          if (t.record('a', seq).deliver) delivered++;
-        });
-        assert.ok(delivered >= 298, `${delivered} of 300 delivered`);
-        assert.ok(t.totalLost() <= 2 * 64, `lost ${t.totalLost()}`);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.oneof(fc.integer({ min: -200_000, max: 200_000 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
+        fc.integer({ min: 1, max: 299 }),
+        fc.boolean(),
+        (start, offset, at, pair) => {
+          // Near the stream (where a forgery does harm) as often as anywhere.
+          const forged = (start + at + offset) >>> 0;
+          const t = new SequenceTracker();
+          const honest = run(start, 300);
+          let delivered = 0;
+          honest.forEach((seq, i) => {
+            if (i === at) {
+              t.record('a', forged);
+              if (pair) t.record('a', (forged + 1) >>> 0);
+            }
+            if (t.record('a', seq).deliver) delivered++;
+          });
+          assert.ok(delivered >= 298, `${delivered} of 300 delivered`);
+          assert.ok(t.totalLost() <= 2 * 64, `lost ${t.totalLost()}`);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -15,6 +15,9 @@ describe('socket problems', () => {
 
   it('keeps the system message for codes it has no advice for', () => {
     const error = Object.assign(new Error('send ENOBUFS'), { code: 'ENOBUFS' });
-    assert.deepEqual(socketProblem(error, 'send', { group: 'g' }), { code: 'socket-other', params: { group: 'g', step: 'send', detail: 'send ENOBUFS' } });
+    assert.deepEqual(socketProblem(error, 'send', { group: 'g' }), {
+      code: 'socket-other',
+      params: { group: 'g', step: 'send', detail: 'send ENOBUFS' },
+    });
   });
 });

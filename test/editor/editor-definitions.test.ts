@@ -24,12 +24,23 @@ describe('editor definitions as built into nodes/*.html', () => {
   it('multicast-bus is a config node whose fields explain what is wrong', () => {
     const def = editorDefinition('multicast-bus');
     assert.equal(def.category, 'config');
-    assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { key: { type: 'password' }, previousKey: { type: 'password' } }, 'keys stay out of the flow file');
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(def.credentials)),
+      { key: { type: 'password' }, previousKey: { type: 'password' } },
+      'keys stay out of the flow file',
+    );
     const { group, port, ttl, maxDatagram } = def.defaults;
     assert.equal(maxDatagram.validate.call({ group: '239.255.76.67' }, '65507'), true);
-    assert.equal(maxDatagram.validate.call({ group: '239.255.76.67' }, '65508'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxDatagram»', 'what the runtime refuses for IPv4');
+    assert.equal(
+      maxDatagram.validate.call({ group: '239.255.76.67' }, '65508'),
+      '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxDatagram»',
+      'what the runtime refuses for IPv4',
+    );
     assert.equal(maxDatagram.validate.call({ group: 'ff15::1234' }, '65527'), true);
-    assert.equal(maxDatagram.validate.call({ group: 'ff15::1234' }, '159'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxDatagram»');
+    assert.equal(
+      maxDatagram.validate.call({ group: 'ff15::1234' }, '159'),
+      '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxDatagram»',
+    );
     assert.equal(group.validate('239.255.76.67'), true);
     assert.equal(group.validate('ff15::1234'), true);
     assert.equal(group.validate('192.168.1.10'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.group»');
@@ -37,10 +48,10 @@ describe('editor definitions as built into nodes/*.html', () => {
     assert.equal(port.validate('70000'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.port»');
     assert.equal(ttl.validate('0'), true);
     assert.equal(ttl.validate('256'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.ttl»');
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])),
-      { name: '', ...DEFAULT_SETTINGS },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])), {
+      name: '',
+      ...DEFAULT_SETTINGS,
+    });
   });
 
   it('labels a bus as group:port · interface, IPv6 groups in brackets', () => {

@@ -35,11 +35,11 @@ describe('example flows', function () {
       // Debug nodes need the editor's comms, so a helper node stands in for what each multicast-in feeds.
       const ins = flow.filter((n) => n.type === 'multicast-in');
       const probes = ins.map((n) => ({ id: `probe-${n.id}`, type: 'helper', z: n.z, wires: [] }));
-      const testable = flow
-        .filter((n) => n.type !== 'debug')
-        .map((n) => (n.type === 'multicast-in' ? { ...n, wires: [[`probe-${n.id}`]] } : n));
+      const testable = flow.filter((n) => n.type !== 'debug').map((n) => (n.type === 'multicast-in' ? { ...n, wires: [[`probe-${n.id}`]] } : n));
       // A sealed bus has no key in the flow file (keys are credentials): give it one, as the user does with Generate.
-      const credentials = Object.fromEntries(flow.filter((n) => n.security === 'sealed').map((n) => [n.id, { key: randomBytes(32).toString('base64') }]));
+      const credentials = Object.fromEntries(
+        flow.filter((n) => n.security === 'sealed').map((n) => [n.id, { key: randomBytes(32).toString('base64') }]),
+      );
       await helper.load([...ourNodes, injectNode, commentNode, switchNode, udpNode], [...testable, ...probes], credentials);
       for (const n of flow.filter((n) => n.type === 'multicast-in' || n.type === 'multicast-out')) {
         await waitForStatus(helper.getNode(n.id), isReady);

@@ -47,11 +47,14 @@ describe("the seed's Ruby sender and receiver on other hosts", function () {
     const seen = collect(helper.getNode(received.id));
     network.spawn(senderHost, 'ruby', [join(peers, 'seed-sender.rb')], { PORT: String(port), COUNT: '5' });
     await until('three messages from the Ruby sender', () => seen.length >= 3);
-    assert.deepEqual(seen.slice(0, 3).map((m) => [m.payload, m.ip, m.topic]), [
-      ['seed 1', senderHost.address, 'seed'],
-      ['seed 2', senderHost.address, 'seed'],
-      ['seed 3', senderHost.address, 'seed'],
-    ]);
+    assert.deepEqual(
+      seen.slice(0, 3).map((m) => [m.payload, m.ip, m.topic]),
+      [
+        ['seed 1', senderHost.address, 'seed'],
+        ['seed 2', senderHost.address, 'seed'],
+        ['seed 3', senderHost.address, 'seed'],
+      ],
+    );
 
     helper.getNode(outNode.id).receive({ payload: 'hello from Node-RED' });
     await until('the Ruby receiver to print our message', () => heard.includes('hello from Node-RED'));

@@ -20,7 +20,15 @@ export function busNode(id: string, fields: Record<string, unknown> = {}) {
  */
 export function sender(name: string, busId: string, dir?: string): Flow {
   return [
-    { id: `${name}-http`, type: 'http in', z: tab.id, url: `/send/${name}`, method: 'post', upload: false, wires: [[`${name}-unwrap`, `${name}-reply`]] },
+    {
+      id: `${name}-http`,
+      type: 'http in',
+      z: tab.id,
+      url: `/send/${name}`,
+      method: 'post',
+      upload: false,
+      wires: [[`${name}-unwrap`, `${name}-reply`]],
+    },
     {
       id: `${name}-unwrap`,
       type: 'change',
@@ -69,7 +77,18 @@ function statusRecorder(name: string, nodeId: string, dir: string): Flow {
 }
 
 function fileNode(id: string, filename: string) {
-  return { id, type: 'file', z: tab.id, filename, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'utf8', wires: [] };
+  return {
+    id,
+    type: 'file',
+    z: tab.id,
+    filename,
+    filenameType: 'str',
+    appendNewline: true,
+    createDir: true,
+    overwriteFile: 'false',
+    encoding: 'utf8',
+    wires: [],
+  };
 }
 
 /** Every JSON line written so far to <dir>/<name>.jsonl (or .status.jsonl). */

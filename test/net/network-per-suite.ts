@@ -7,7 +7,11 @@ import type { Topology } from '../../testnet/topology';
  * before its tests, and stops both after them. Elsewhere it builds nothing, and each test skips itself
  * (requireRootNamespaces).
  */
-export function networkPerSuite(isRoot: boolean, build: () => Topology, runtimes: string[]): { readonly net: Topology; red: Record<string, NodeRedProcess> } {
+export function networkPerSuite(
+  isRoot: boolean,
+  build: () => Topology,
+  runtimes: string[],
+): { readonly net: Topology; red: Record<string, NodeRedProcess> } {
   let net: Topology | undefined;
   const red: Record<string, NodeRedProcess> = {};
   before(async function () {

@@ -33,7 +33,11 @@ describe('across hosts and a router, one Node-RED per host', function () {
     const seen = recorded.map(({ name, file }) => lines(dir(name), file).length);
     await Promise.all(Object.entries(flows).map(([name, flow]) => deploy(name, flow)));
     for (const [i, { name, file }] of recorded.entries()) {
-      await until(`${name}/${file} to say green`, () => lines(dir(name), file).slice(seen[i]).some((s) => s.fill === 'green'));
+      await until(`${name}/${file} to say green`, () =>
+        lines(dir(name), file)
+          .slice(seen[i])
+          .some((s) => s.fill === 'green'),
+      );
     }
   }
   async function send(name: string, topic: string, payload: unknown, count = 1) {
@@ -64,7 +68,10 @@ describe('across hosts and a router, one Node-RED per host', function () {
     await send('a1', 'sensors/fanout', { v: 1 }, 5);
     for (const name of ['a2', 'a3', 'a4']) {
       const got = await until(`${name} to hear five`, () => (heard(name, l).length === 5 ? heard(name, l) : undefined));
-      assert.deepEqual(got.map((m) => [m.topic, m.payload.n, m.ip]), [0, 1, 2, 3, 4].map((n) => ['sensors/fanout', n, '198.51.100.11']));
+      assert.deepEqual(
+        got.map((m) => [m.topic, m.payload.n, m.ip]),
+        [0, 1, 2, 3, 4].map((n) => ['sensors/fanout', n, '198.51.100.11']),
+      );
     }
     const memberships = (name: string) => lan.net.exec(lan.net.hosts[name], 'ip', ['maddr', 'show', 'dev', 'lan0']);
     assert.match(memberships('a2'), /239\.255\.76\.67/);
@@ -132,7 +139,10 @@ describe('across hosts and a router, one Node-RED per host', function () {
     await send('a1', 'ssm', { from: 'a1' });
     await until('a4 (any source) to hear both', () => heard('a4', l).length === 2);
     await quiet();
-    assert.deepEqual(heard('a2', l).map((m) => m.payload.from), ['a1']);
+    assert.deepEqual(
+      heard('a2', l).map((m) => m.payload.from),
+      ['a1'],
+    );
   });
 
   it('on a multi-homed host joins and sends on the chosen interface only; * joins both, with no duplicates', async function () {
@@ -148,7 +158,10 @@ describe('across hosts and a router, one Node-RED per host', function () {
     await send('b1', 'mh', { from: 'b1' });
     await until('mh to hear b1', () => heard('mh', l).length >= 1);
     await quiet();
-    assert.deepEqual(heard('mh', l).map((m) => m.payload.from), ['b1']);
+    assert.deepEqual(
+      heard('mh', l).map((m) => m.payload.from),
+      ['b1'],
+    );
 
     // Sending on lanA: nothing leaves through lanB.
     l = fresh();
@@ -173,7 +186,12 @@ describe('across hosts and a router, one Node-RED per host', function () {
     await send('b1', 'mh', { from: 'b1' });
     await until('mh to hear both LANs', () => heard('mh', l).length >= 2);
     await quiet();
-    assert.deepEqual(heard('mh', l).map((m) => m.payload.from).sort(), ['a1', 'b1']);
+    assert.deepEqual(
+      heard('mh', l)
+        .map((m) => m.payload.from)
+        .sort(),
+      ['a1', 'b1'],
+    );
   });
 
   it('notices a link going down and coming back, and an address change, and delivery resumes without a redeploy', async function () {
@@ -181,7 +199,19 @@ describe('across hosts and a router, one Node-RED per host', function () {
     const l = fresh();
     const ticker = [
       busNode('bus', {}),
-      { id: 'ticker-inject', type: 'inject', z: 'tab', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], topic: 'tick', payload: '', payloadType: 'date', repeat: '0.2', once: true, onceDelay: '0.1', wires: [['ticker-out']] },
+      {
+        id: 'ticker-inject',
+        type: 'inject',
+        z: 'tab',
+        props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }],
+        topic: 'tick',
+        payload: '',
+        payloadType: 'date',
+        repeat: '0.2',
+        once: true,
+        onceDelay: '0.1',
+        wires: [['ticker-out']],
+      },
       { id: 'ticker-out', type: 'multicast-out', z: 'tab', bus: 'bus', topic: '', wires: [] },
     ];
     await deployAll({ a1: ticker, a2: [busNode('bus', {}), ...listener(l, 'bus', dir('a2'))] });
@@ -190,7 +220,11 @@ describe('across hosts and a router, one Node-RED per host', function () {
     const status = () => lines(dir('a2'), `${l}.status.jsonl`);
 
     lan.net.exec(lan.net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'down']);
-    await until('a yellow status saying the link is down', () => status().some((s) => s.fill === 'yellow' && s.text === 'interface lan0 is down'), 8000);
+    await until(
+      'a yellow status saying the link is down',
+      () => status().some((s) => s.fill === 'yellow' && s.text === 'interface lan0 is down'),
+      8000,
+    );
     lan.net.exec(lan.net.hosts.a2, 'ip', ['link', 'set', 'lan0', 'up']);
     const beforeUp = count();
     const upAt = Date.now();
@@ -218,17 +252,63 @@ describe('across hosts and a router, one Node-RED per host', function () {
     await deployAll({
       a2: [busNode('bus', raw), ...sends('a2'), ...listener(l, 'bus', dir('a2'), { datatype: 'utf8' })],
       a1: [
-        { id: 'core-inject', type: 'inject', z: 'tab', props: [{ p: 'payload' }], payload: 'from core udp out', payloadType: 'str', repeat: '', once: false, wires: [['core-udp-out']] },
-        { id: 'core-udp-out', type: 'udp out', z: 'tab', addr: '239.255.76.67', iface: '198.51.100.11', port: '5000', ipv: 'udp4', outport: '', base64: false, multicast: 'multi', wires: [] },
-        { id: 'core-udp-in', type: 'udp in', z: 'tab', iface: '198.51.100.11', port: '5000', ipv: 'udp4', multicast: 'true', group: '239.255.76.67', datatype: 'utf8', wires: [['core-udp-file']] },
-        { id: 'core-udp-file', type: 'file', z: 'tab', filename: heardByCoreUdp, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'utf8', wires: [] },
+        {
+          id: 'core-inject',
+          type: 'inject',
+          z: 'tab',
+          props: [{ p: 'payload' }],
+          payload: 'from core udp out',
+          payloadType: 'str',
+          repeat: '',
+          once: false,
+          wires: [['core-udp-out']],
+        },
+        {
+          id: 'core-udp-out',
+          type: 'udp out',
+          z: 'tab',
+          addr: '239.255.76.67',
+          iface: '198.51.100.11',
+          port: '5000',
+          ipv: 'udp4',
+          outport: '',
+          base64: false,
+          multicast: 'multi',
+          wires: [],
+        },
+        {
+          id: 'core-udp-in',
+          type: 'udp in',
+          z: 'tab',
+          iface: '198.51.100.11',
+          port: '5000',
+          ipv: 'udp4',
+          multicast: 'true',
+          group: '239.255.76.67',
+          datatype: 'utf8',
+          wires: [['core-udp-file']],
+        },
+        {
+          id: 'core-udp-file',
+          type: 'file',
+          z: 'tab',
+          filename: heardByCoreUdp,
+          filenameType: 'str',
+          appendNewline: true,
+          createDir: true,
+          overwriteFile: 'false',
+          encoding: 'utf8',
+          wires: [],
+        },
       ],
     });
     const rubyReceiver = lan.net.spawn(lan.net.hosts.a4, 'ruby', [join(__dirname, '..', 'peers', 'seed-receiver.rb')], { PORT: '5000' });
     let rubyHeard = '';
     rubyReceiver.stdout!.on('data', (chunk) => (rubyHeard += chunk));
     await until('the Ruby receiver to listen', () => rubyHeard.includes('listening'));
-    await until('the Ruby receiver to join the group', () => lan.net.exec(lan.net.hosts.a4, 'ip', ['maddr', 'show', 'dev', 'lan0']).includes('239.255.76.67'));
+    await until('the Ruby receiver to join the group', () =>
+      lan.net.exec(lan.net.hosts.a4, 'ip', ['maddr', 'show', 'dev', 'lan0']).includes('239.255.76.67'),
+    );
 
     // The seed's Ruby sender on a3, and the core udp out on a1, reach multicast-in on a2.
     lan.net.spawn(lan.net.hosts.a3, 'ruby', [join(__dirname, '..', 'peers', 'seed-sender.rb')], { PORT: '5000', COUNT: '3' });
@@ -254,7 +334,10 @@ describe('across hosts and a router, one Node-RED per host', function () {
         await deployAll({ a2: [busNode('bus', { rejoin }), ...listener(l, 'bus', dir('a2'))] });
         // The kernel reports a join twice (IGMP's robustness), the second time within a second: let those pass.
         const joins = () => igmp.text().match(/gaddr 239\.255\.76\.67 to_ex/g)?.length ?? 0;
-        await until(() => `the join's two reports; tcpdump saw: ${igmp.text()}`, () => joins() >= 2);
+        await until(
+          () => `the join's two reports; tcpdump saw: ${igmp.text()}`,
+          () => joins() >= 2,
+        );
         // Then count for three seconds: fresh reports are what rejoin adds over time.
         const from = igmp.text().length;
         await delay(3000);

@@ -46,7 +46,17 @@ describe('a sealed bus between hosts', function () {
   };
   /** Captures on a5 what is sent to a port while `act` runs; the UDP payloads. */
   const captureWhile = async (port: number, pcap: string, act: () => Promise<void>) => {
-    const tcpdump = lan.net.spawn(lan.net.hosts.a5, 'tcpdump', ['-i', 'lan0', '-Z', 'root', '--immediate-mode', '-U', '-w', pcap, `udp and dst port ${port}`]);
+    const tcpdump = lan.net.spawn(lan.net.hosts.a5, 'tcpdump', [
+      '-i',
+      'lan0',
+      '-Z',
+      'root',
+      '--immediate-mode',
+      '-U',
+      '-w',
+      pcap,
+      `udp and dst port ${port}`,
+    ]);
     let said = '';
     tcpdump.stderr!.on('data', (chunk) => (said += chunk));
     await until('tcpdump to listen', () => (said.includes('listening on') ? true : undefined));
@@ -57,7 +67,9 @@ describe('a sealed bus between hosts', function () {
     return udpPayloads(pcap);
   };
   const joined = (name: string, listenerName: string) =>
-    until(`${name} ${listenerName} to join`, () => (lines(dir(name), `${listenerName}.status.jsonl`).some((s) => s.fill === 'green') ? true : undefined));
+    until(`${name} ${listenerName} to join`, () =>
+      lines(dir(name), `${listenerName}.status.jsonl`).some((s) => s.fill === 'green') ? true : undefined,
+    );
 
   it('hosts with the same key talk; a wrong key or no key hears nothing and counts it; replays and flipped bits are rejected', async () => {
     await Promise.all([
@@ -73,7 +85,10 @@ describe('a sealed bus between hosts', function () {
     const frames = await captureWhile(7667, join(dir('a2'), 'captured.pcap'), async () => {
       for (let n = 1; n <= 5; n++) await send('a1', { n, secret: 'the reading' });
       const heard = await until('a2 to hear five', () => (lines(dir('a2'), 'l.jsonl').length === 5 ? lines(dir('a2'), 'l.jsonl') : undefined));
-      assert.deepEqual(heard.map((m) => [m.topic, m.payload.n]), [1, 2, 3, 4, 5].map((n) => ['secure/readings', n]));
+      assert.deepEqual(
+        heard.map((m) => [m.topic, m.payload.n]),
+        [1, 2, 3, 4, 5].map((n) => ['secure/readings', n]),
+      );
     });
     assert.equal(frames.length, 5);
     for (const frame of frames) {
@@ -99,7 +114,8 @@ describe('a sealed bus between hosts', function () {
       copy[bit >> 3] ^= 1 << (bit & 7);
       forged.push(copy);
     }
-    const rejections = (counts: Record<string, number>) => ['unknownKey', 'badSessionTag', 'authFailed', 'replayed', 'stale'].reduce((sum, kind) => sum + counts[kind], 0);
+    const rejections = (counts: Record<string, number>) =>
+      ['unknownKey', 'badSessionTag', 'authFailed', 'replayed', 'stale'].reduce((sum, kind) => sum + counts[kind], 0);
     const before = rejections((await stats('a2')).sealed);
     replayTo('239.255.76.67', 7667, forged, replay);
     const rejected = async () => rejections((await stats('a2')).sealed) - before;
@@ -115,7 +131,7 @@ describe('a sealed bus between hosts', function () {
     assert.equal(lines(dir('a2'), 'l.jsonl').length, 5, 'nothing forged or replayed reached the flow');
   });
 
-  it('frames captured on one sealed bus and replayed to another with the same key are dropped, and so are a host\'s own frames sent back to it', async () => {
+  it("frames captured on one sealed bus and replayed to another with the same key are dropped, and so are a host's own frames sent back to it", async () => {
     // a1 sends on bus A with loopback off; a2 listens on bus A and on bus B (another group, port and framing, same key).
     const busB = { ...sealedBus(KEY, { group: '239.255.76.68', port: '7668', framing: 'raw' }), id: 'busB' };
     await Promise.all([
@@ -130,7 +146,9 @@ describe('a sealed bus between hosts', function () {
     assert.equal(frames.length, 3);
 
     replayTo('239.255.76.68', 7668, frames, join(dir('a2'), 'cross-bus.hex'));
-    await until('a2 to drop three on bus B', async () => ((await red.a2.api('/multicast-bus/busB/stats')).sealed.badSessionTag === 3 ? true : undefined));
+    await until('a2 to drop three on bus B', async () =>
+      (await red.a2.api('/multicast-bus/busB/stats')).sealed.badSessionTag === 3 ? true : undefined,
+    );
 
     // Sent back to a1 itself: with loopback off its bus never hears its own frames, so these were reflected.
     replayTo('239.255.76.67', 7667, frames, join(dir('a2'), 'reflected.hex'));
@@ -138,7 +156,7 @@ describe('a sealed bus between hosts', function () {
     await until('a2 to count three replays on bus A', async () => ((await stats('a2')).sealed.replayed === 3 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(lines(dir('a2'), 'xb.jsonl').length, 0, 'nothing reached the flow of bus B');
-    assert.equal(lines(dir('a1'), 'own.jsonl').length, 0, 'nothing reflected reached a1\'s flow');
+    assert.equal(lines(dir('a1'), 'own.jsonl').length, 0, "nothing reflected reached a1's flow");
     assert.equal(lines(dir('a2'), 'xa.jsonl').length, 3, 'bus A delivered each message once');
     const busBStats = await red.a2.api('/multicast-bus/busB/stats');
     assert.deepEqual([busBStats.sealed.opened, busBStats.sealed.authFailed], [0, 0]);

@@ -36,7 +36,11 @@ describe('ready for the Node-RED flow library', () => {
     assert.match(pkg.version, /^\d+\.\d+\.\d+/);
     assert.match(pkg.repository.url, /^git\+https:\/\/github\.com\/.+\.git$/);
     assert.match(pkg.bugs.url, /^https:\/\/github\.com\/.+\/issues$/);
-    assert.match(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'), 'the CHANGELOG has this version');
+    assert.match(
+      readFileSync(join(root, 'CHANGELOG.md'), 'utf8'),
+      new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'),
+      'the CHANGELOG has this version',
+    );
   });
 
   it('declares every node file in the node-red section, with a minimum Node-RED version', () => {
@@ -65,7 +69,10 @@ describe('ready for the Node-RED flow library', () => {
       const flow: { type: string }[] = JSON.parse(readFileSync(join(root, 'examples', file), 'utf8'));
       const foreign = flow.map((n) => n.type).filter((type) => !allowed.has(type));
       assert.deepEqual(foreign, [], file);
-      assert.ok(flow.some((n) => n.type === 'multicast-in' || n.type === 'multicast-out'), `${file} uses our nodes`);
+      assert.ok(
+        flow.some((n) => n.type === 'multicast-in' || n.type === 'multicast-out'),
+        `${file} uses our nodes`,
+      );
     }
   });
 

@@ -20,7 +20,9 @@ for (const [name, packages] of Object.entries(RUNTIMES)) {
   mkdirSync(prefix, { recursive: true });
   process.stdout.write(`installing ${packages.join(' and ')} for the tarball test…\n`);
   try {
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', ...packages], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', ...packages], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } catch {
     process.stdout.write(`could not install ${name} (no registry?): the tarball test on it will skip\n`);
   }

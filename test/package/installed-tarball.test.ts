@@ -19,7 +19,11 @@ const runtimesDir = join(root, 'node_modules', '.cache', 'multicast-bus-runtimes
 const RUNTIMES = [
   { label: 'Node-RED 4.1, the version the other tests use, on Node.js 20', dir: root, node: process.execPath },
   { label: 'Node-RED 4.1.0, the oldest claimed, on Node.js 20', dir: join(runtimesDir, 'node-red-4.1.0'), node: process.execPath },
-  { label: 'Node-RED 5 on Node.js 22', dir: join(runtimesDir, 'node-red-5.0.7'), node: join(runtimesDir, 'node-red-5.0.7', 'node_modules', `node-linux-${process.arch}`, 'bin', 'node') },
+  {
+    label: 'Node-RED 5 on Node.js 22',
+    dir: join(runtimesDir, 'node-red-5.0.7'),
+    node: join(runtimesDir, 'node-red-5.0.7', 'node_modules', `node-linux-${process.arch}`, 'bin', 'node'),
+  },
 ];
 
 function versionOf(dir: string): string {
@@ -34,16 +38,21 @@ describe('the packed tarball, installed as users install it', function () {
 
   before(() => {
     packDir = mkdtempSync(join(tmpdir(), 'mcb-pack-'));
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     tarball = join(packDir, packed.filename);
     files = packed.files.map((f: { path: string }) => f.path);
   });
   after(() => rmSync(packDir, { recursive: true, force: true }));
 
   it('holds what Node-RED needs and nothing else: nodes, examples, README, LICENSE, CHANGELOG', () => {
-    const stray = files.filter((path) => !/^(nodes|examples)\//.test(path) && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(path));
+    const stray = files.filter(
+      (path) => !/^(nodes|examples)\//.test(path) && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(path),
+    );
     assert.deepEqual(stray, [], 'no sources, tests, benchmark or docs in the package');
-    for (const type of ourTypes) for (const file of [`nodes/${type}.js`, `nodes/${type}.html`, `nodes/locales/en-US/${type}.json`]) assert.ok(files.includes(file), file);
+    for (const type of ourTypes)
+      for (const file of [`nodes/${type}.js`, `nodes/${type}.html`, `nodes/locales/en-US/${type}.json`]) assert.ok(files.includes(file), file);
     assert.ok(files.includes('examples/Loopback demo.json'));
     assert.ok(files.includes('nodes/icons/multicast.svg'));
   });
@@ -61,7 +70,8 @@ describe('the packed tarball, installed as users install it', function () {
       // As on a host: the loopback interface can carry multicast (a fresh namespace's does not say so).
       ip('link', 'set', 'lo', 'multicast', 'on');
       const redJs = join(runtime.dir, 'node_modules', 'node-red', 'red.js');
-      if (!existsSync(redJs) || !existsSync(runtime.node)) return skipWithReason(this, `${runtime.label} is not installed (npm test installs it from the registry before the tests)`);
+      if (!existsSync(redJs) || !existsSync(runtime.node))
+        return skipWithReason(this, `${runtime.label} is not installed (npm test installs it from the registry before the tests)`);
       let red: NodeRedProcess | undefined;
       try {
         red = await startNodeRed({ port: nextPort(), tarball, runtime: { node: runtime.node, redJs } });
@@ -84,10 +94,14 @@ describe('the packed tarball, installed as users install it', function () {
         await red.api('/flows', { method: 'POST', body: example, headers: { 'Node-RED-Deployment-Type': 'full' } });
         const bus = example.find((node) => node.type === 'multicast-bus')!;
         // The flow starts after the deploy answers: until then the stats route says 404.
-        const stats = await until('the example to deliver a message', async () => {
-          const now = await red!.api(`/multicast-bus/${bus.id}/stats`).catch(() => undefined);
-          return now?.messages > 0 ? now : undefined;
-        }, 15_000).catch((error: Error) => assert.fail(`${error.message}\n${red!.output()}`));
+        const stats = await until(
+          'the example to deliver a message',
+          async () => {
+            const now = await red!.api(`/multicast-bus/${bus.id}/stats`).catch(() => undefined);
+            return now?.messages > 0 ? now : undefined;
+          },
+          15_000,
+        ).catch((error: Error) => assert.fail(`${error.message}\n${red!.output()}`));
         assert.ok(stats.messages > 0, 'the example sends and its multicast-in receives');
         assert.doesNotMatch(red.output(), /\[error\]/, 'nothing logged as an error');
       } finally {

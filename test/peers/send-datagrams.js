@@ -4,7 +4,10 @@ const dgram = require('node:dgram');
 const { readFileSync } = require('node:fs');
 
 const [group, port, iface, file] = process.argv.slice(2);
-const datagrams = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((hex) => Buffer.from(hex, 'hex'));
+const datagrams = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((hex) => Buffer.from(hex, 'hex'));
 const socket = dgram.createSocket('udp4');
 socket.bind(0, iface, async () => {
   socket.setMulticastInterface(iface);

@@ -15,7 +15,9 @@ const MIB = 1024 * 1024;
 
 /** Resident memory of a process, from /proc. */
 function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.split(/\s+/)[1]) * 1024;
 }
 
@@ -37,7 +39,13 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
     const work = workOnLoad
       ? [
           multicastIn('bus', 'load-work', { id: 'load-in', topic: 'LOAD', datatype: 'buffer' }),
-          { id: 'load-work', type: 'change', z: 'tab', rules: [{ t: 'set', p: 'work', pt: 'msg', to: '$sum([1..50]) & $string(payload)', tot: 'jsonata' }], wires: [[]] },
+          {
+            id: 'load-work',
+            type: 'change',
+            z: 'tab',
+            rules: [{ t: 'set', p: 'work', pt: 'msg', to: '$sum([1..50]) & $string(payload)', tot: 'jsonata' }],
+            wires: [[]],
+          },
         ]
       : [];
     await deployFlow(node, [bus({ id: 'bus', port, framing: 'lcm' }), ...listener('l', 'bus', node.userDir, { topic: 'GOOD' }), ...work]);
@@ -48,12 +56,16 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
   /** The bus's stats once its receiver has read all the kernel held for it: the same count of datagrams twice running. */
   async function settled(node: NodeRedProcess): Promise<any> {
     let before = -1;
-    return until('the receiver to read all that was queued for it', async () => {
-      const now = await node.api('/multicast-bus/bus/stats');
-      const still = now.datagrams === before;
-      before = now.datagrams;
-      return still ? now : undefined;
-    }, { ms: 30000, every: 200 });
+    return until(
+      'the receiver to read all that was queued for it',
+      async () => {
+        const now = await node.api('/multicast-bus/bus/stats');
+        const still = now.datagrams === before;
+        before = now.datagrams;
+        return still ? now : undefined;
+      },
+      { ms: 30000, every: 200 },
+    );
   }
 
   it('survives random bytes, lying headers and 20,000 never-ending huge messages: memory bounded, admin API up, good messages after', async () => {
@@ -88,12 +100,20 @@ describe('a receiver nothing can crash (real Node-RED, flooded on loopback)', fu
     assert.ok(finalPeak - baseline < 160 * MIB, `RSS grew ${Math.round((finalPeak - baseline) / MIB)} MiB; the bound is 160 MiB`);
     assert.ok(slowestAdmin < 3000, `the admin API took ${slowestAdmin} ms`);
 
-    const good = ['GOOD', 'GOOD', 'GOOD'].map((_, i) => `${Buffer.from([0x4c, 0x43, 0x30, 0x32]).toString('hex')}${(1000 + i).toString(16).padStart(8, '0')}${Buffer.from('GOOD\0{"ok":' + i + '}').toString('hex')}`);
+    const good = ['GOOD', 'GOOD', 'GOOD'].map(
+      (_, i) =>
+        `${Buffer.from([0x4c, 0x43, 0x30, 0x32]).toString('hex')}${(1000 + i).toString(16).padStart(8, '0')}${Buffer.from('GOOD\0{"ok":' + i + '}').toString('hex')}`,
+    );
     const file = join(node.userDir, 'good.hex');
     require('node:fs').writeFileSync(file, good.join('\n'));
     execFileSync(process.execPath, [join(__dirname, '..', 'peers', 'send-datagrams.js'), '239.255.76.67', port, '127.0.0.1', file]);
-    const heard = await until('the good messages after the flood', () => (lines(node.userDir, 'l.jsonl').length >= 3 ? lines(node.userDir, 'l.jsonl') : undefined));
-    assert.deepEqual(heard.map((m) => m.payload.ok), [0, 1, 2]);
+    const heard = await until('the good messages after the flood', () =>
+      lines(node.userDir, 'l.jsonl').length >= 3 ? lines(node.userDir, 'l.jsonl') : undefined,
+    );
+    assert.deepEqual(
+      heard.map((m) => m.payload.ok),
+      [0, 1, 2],
+    );
   });
 
   it('under twice the load it can take: drops and counts, memory bounded, and recovers when the load stops', async () => {

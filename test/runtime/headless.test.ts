@@ -47,12 +47,16 @@ function send(text: string): void {
 /** Sends `text` every 200 ms until the runtime logs it; returns how long that took, in ms. */
 async function deliveredAfter(red: NodeRedProcess, text: string): Promise<number> {
   const started = Date.now();
-  await until(`"${text}" in the headless runtime's log`, () => {
-    assert.equal(red.exitCode(), null, `Node-RED exited:\n${red.output()}`);
-    if (red.output().includes(text)) return true;
-    send(text);
-    return false;
-  }, { ms: 10000, every: 200 });
+  await until(
+    `"${text}" in the headless runtime's log`,
+    () => {
+      assert.equal(red.exitCode(), null, `Node-RED exited:\n${red.output()}`);
+      if (red.output().includes(text)) return true;
+      send(text);
+      return false;
+    },
+    { ms: 10000, every: 200 },
+  );
   return Date.now() - started;
 }
 
@@ -75,7 +79,12 @@ describe('a headless Node-RED whose bus waits for its interface', function () {
   });
 
   async function startHeadless(): Promise<NodeRedProcess> {
-    red = await startNodeRed({ port: 1880, flows, prefix: ['ip', 'netns', 'exec', namespace], settings: { httpAdminRoot: false, httpNodeRoot: false } });
+    red = await startNodeRed({
+      port: 1880,
+      flows,
+      prefix: ['ip', 'netns', 'exec', namespace],
+      settings: { httpAdminRoot: false, httpNodeRoot: false },
+    });
     assert.match(red.output(), /headless/i);
     return red;
   }

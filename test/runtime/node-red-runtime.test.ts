@@ -14,11 +14,14 @@ describe('in a real Node-RED runtime', function () {
     const red = await nodeRed.start({ port: nextPort() });
     const sets: { id: string; types: string[]; err?: string; enabled: boolean }[] = await red.api('/nodes');
     const ours = sets.filter((set) => set.id.startsWith('node-red-contrib-multicast-bus/'));
-    assert.deepEqual(ours.map((set) => [set.types, set.err, set.enabled]), [
-      [['multicast-bus'], undefined, true],
-      [['multicast-in'], undefined, true],
-      [['multicast-out'], undefined, true],
-    ]);
+    assert.deepEqual(
+      ours.map((set) => [set.types, set.err, set.enabled]),
+      [
+        [['multicast-bus'], undefined, true],
+        [['multicast-in'], undefined, true],
+        [['multicast-out'], undefined, true],
+      ],
+    );
     const catalog = await red.api('/locales/node-red-contrib-multicast-bus/multicast-bus?lng=en-US');
     assert.match(catalog['multicast-bus'].problems['iface-missing'], /__iface__ not found/);
     const editor = await fetch(`${red.url}/nodes`, { headers: { accept: 'text/html' } }).then((r) => r.text());
@@ -34,11 +37,44 @@ describe('in a real Node-RED runtime', function () {
     const flows = [
       { id: 't1', type: 'tab', label: 'deployed' },
       bus({ id: 'bus1', port: nextPort() }),
-      { id: 'n-inject', type: 'inject', z: 't1', props: [{ p: 'payload' }], payload: 'hello', payloadType: 'str', repeat: '0.2', once: true, onceDelay: '0.5', wires: [['n-out']] },
+      {
+        id: 'n-inject',
+        type: 'inject',
+        z: 't1',
+        props: [{ p: 'payload' }],
+        payload: 'hello',
+        payloadType: 'str',
+        repeat: '0.2',
+        once: true,
+        onceDelay: '0.5',
+        wires: [['n-out']],
+      },
       multicastOut('bus1', { id: 'n-out', z: 't1' }),
       multicastIn('bus1', 'n-format', { id: 'n-in', z: 't1', topic: 't', datatype: 'utf8' }),
-      { id: 'n-format', type: 'template', z: 't1', field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{payload}} from {{ip}} on {{group}}', output: 'str', wires: [['n-file']] },
-      { id: 'n-file', type: 'file', z: 't1', filename: file, filenameType: 'str', appendNewline: true, createDir: false, overwriteFile: 'false', encoding: 'utf8', wires: [] },
+      {
+        id: 'n-format',
+        type: 'template',
+        z: 't1',
+        field: 'payload',
+        fieldType: 'msg',
+        format: 'text',
+        syntax: 'mustache',
+        template: '{{payload}} from {{ip}} on {{group}}',
+        output: 'str',
+        wires: [['n-file']],
+      },
+      {
+        id: 'n-file',
+        type: 'file',
+        z: 't1',
+        filename: file,
+        filenameType: 'str',
+        appendNewline: true,
+        createDir: false,
+        overwriteFile: 'false',
+        encoding: 'utf8',
+        wires: [],
+      },
     ];
     await red.api('/flows', { method: 'POST', body: flows, headers: { 'Node-RED-Deployment-Type': 'full' } });
     const lines = await until('the file to get two lines', () => {

@@ -9,7 +9,11 @@ export interface Patience {
  * gives something other than undefined or false, and resolves with that. After `ms` it rejects, saying it timed out
  * waiting for `what`; give a function for `what` to say there what was seen last.
  */
-export async function until<T>(what: string | (() => string), check: () => T | undefined | false | Promise<T | undefined | false>, patience: number | Patience = {}): Promise<T> {
+export async function until<T>(
+  what: string | (() => string),
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  patience: number | Patience = {},
+): Promise<T> {
   const { ms = 8000, every = 50 } = typeof patience === 'number' ? { ms: patience } : patience;
   const deadline = Date.now() + ms;
   for (;;) {
