@@ -1,36 +1,17 @@
 import type { RemoteInfo } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { isReceiver, type BusClient, type BusReceiver, type BusSender } from './bus-client';
+import type { BusOptions } from './bus-options';
 import type { BusSettings } from './bus-settings';
 import type { Framing } from './framing';
 import { framingForBus } from './framing-for-bus';
-import type { InterfaceTable } from './interface-resolver';
 import { viewInterface, type InterfaceView } from './interface-view';
 import { InterfaceWatch } from './interface-watch';
 import { canMulticast, interfaceIndex, linkState } from './link-state';
-import type { Problem } from './problem';
-import type { SealedKeys } from './sealed-framing';
 import { openReceiveSocket } from './receive-socket';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
-import { SendQueue, type SendQueueLimits } from './send-queue';
+import { SendQueue } from './send-queue';
 import { openSendSocket } from './send-socket';
-
-export interface BusOptions {
-  /** How often to retry opening a socket that could not open, in ms. */
-  retryMs?: number;
-  /** Where interfaces are looked up; replaced in tests. */
-  networkInterfaces?: () => InterfaceTable;
-  /** How often to look for interface changes (link down, address gone or changed, device replaced), in ms. */
-  watchMs?: number;
-  /** Where link state is read; replaced in tests. */
-  linkState?: (name: string) => 'up' | 'down' | 'unknown';
-  /** The keys of a sealed bus; derivation may take a moment, so the sockets open once they are there. */
-  keys?: Promise<SealedKeys>;
-  /** Where rate-limited warnings about dropped frames go. */
-  warn?: (problem: Problem) => void;
-  /** How much may wait for the send side to open; replaced in tests. */
-  sendQueue?: SendQueueLimits;
-}
 
 /** Counters of one bus, as the stats route returns them. */
 export interface BusStats {
@@ -71,17 +52,22 @@ export class MulticastBus {
     const retryMs = options.retryMs ?? 3000;
     const interfaces = options.networkInterfaces ?? networkInterfaces;
     const readLink = options.linkState ?? linkState;
-    this.look = () =>
-      viewInterface(settings.iface, settings.family, { table: interfaces(), linkState: readLink, canMulticast, interfaceIndex });
+    this.look = () => viewInterface(settings.iface, settings.family, { table: interfaces(), linkState: readLink, canMulticast, interfaceIndex });
     this.watch = new InterfaceWatch(this.look, options.watchMs ?? 2000);
     // Without keys to wait for, the framing is there at once, so the first publish can be checked at once.
     if (settings.security !== 'sealed') this.framing = framingForBus(settings);
     this.ready = this.framing
       ? Promise.resolve(this.framing)
-      : (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then((sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn })));
+      : (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then(
+          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn })),
+        );
     // A failed derivation shows when a socket tries to open; this only keeps it from being unhandled.
     this.ready.catch(() => undefined);
-    this.receiver = new ReopeningSocket(() => this.openReceiver(), (users, state) => this.announce(users, state), retryMs);
+    this.receiver = new ReopeningSocket(
+      () => this.openReceiver(),
+      (users, state) => this.announce(users, state),
+      retryMs,
+    );
     this.sender = new ReopeningSocket(
       () => this.openSender(),
       (users, state) => {
@@ -107,16 +93,6 @@ export class MulticastBus {
   get label(): string {
     const { group, port } = this.settings;
     return this.settings.family === 'IPv6' ? `[${group}]:${port}` : `${group}:${port}`;
-  }
-
-  /** State of the receive side (what multicast-in nodes show). */
-  get receiveState(): SocketState {
-    return this.receiver.state;
-  }
-
-  /** State of the send side (what multicast-out nodes show). */
-  get sendState(): SocketState {
-    return this.sender.state;
   }
 
   /** Adds a listening node; the first one joins the group. */
