@@ -312,9 +312,18 @@ describe('across hosts and a router, one Node-RED per host', function () {
 
     // The seed's Ruby sender on a3, and the core udp out on a1, reach multicast-in on a2.
     lan.net.spawn(lan.net.hosts.a3, 'ruby', [join(__dirname, '..', 'peers', 'seed-sender.rb')], { PORT: '5000', COUNT: '3' });
-    await red.a1.api('/inject/core-inject', { method: 'POST' });
-    await until('a2 to hear the Ruby sender and the core udp out', () => heard('a2', l).length >= 4, 10000);
-    const byIp = heard('a2', l).map((m) => `${m.ip} ${m.payload}`);
+    // The core udp out opens its socket on its own after a deploy and shows no status: inject until a2 hears it.
+    const byIpOnA2 = () => heard('a2', l).map((m) => `${m.ip} ${m.payload}`);
+    await until(
+      () => `a2 to hear the Ruby sender and the core udp out; it heard: ${byIpOnA2().join('; ')}`,
+      async () => {
+        if (byIpOnA2().includes('198.51.100.11 from core udp out')) return byIpOnA2().filter((m) => m.includes('seed')).length >= 3;
+        await red.a1.api('/inject/core-inject', { method: 'POST' });
+        return false;
+      },
+      { ms: 10000, every: 500 },
+    );
+    const byIp = byIpOnA2();
     assert.ok(byIp.includes('198.51.100.13 seed 1'), byIp.join('; '));
     assert.ok(byIp.includes('198.51.100.11 from core udp out'), byIp.join('; '));
 
