@@ -76,7 +76,8 @@ function statusRecorder(name: string, nodeId: string, dir: string): Flow {
   ];
 }
 
-function fileNode(id: string, filename: string) {
+/** A core file node that appends each message as one line to `filename`. */
+export function fileNode(id: string, filename: string) {
   return {
     id,
     type: 'file',

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployFlow } from '../../testnet/host-runtimes';
 import { createTopology } from '../../testnet/topology';
-import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
+import { busNode, fileNode, type Flow, lines, listener, sender } from '../net/host-flows';
 import { networkPerSuite } from '../net/network-per-suite';
 import { requireCapture, startCaptureIn, watchIn } from '../support/packet-capture';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
@@ -288,18 +288,7 @@ describe('across hosts and a router, one Node-RED per host', function () {
           datatype: 'utf8',
           wires: [['core-udp-file']],
         },
-        {
-          id: 'core-udp-file',
-          type: 'file',
-          z: 'tab',
-          filename: heardByCoreUdp,
-          filenameType: 'str',
-          appendNewline: true,
-          createDir: true,
-          overwriteFile: 'false',
-          encoding: 'utf8',
-          wires: [],
-        },
+        fileNode('core-udp-file', heardByCoreUdp),
       ],
     });
     const rubyReceiver = lan.net.spawn(lan.net.hosts.a4, 'ruby', [join(__dirname, '..', 'peers', 'seed-receiver.rb')], { PORT: '5000' });
