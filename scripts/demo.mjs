@@ -11,10 +11,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const userDir = join(root, '.demo');
 const port = process.env.PORT ?? '1880';
 
-if (!existsSync(join(root, 'nodes', 'multicast-bus.js'))) {
-  const built = spawnSync(process.execPath, [join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
-}
+// Built every time (about a second), so the demo never runs an older build than the sources.
+const built = spawnSync(process.execPath, [join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 
 mkdirSync(join(userDir, 'node_modules'), { recursive: true });
 writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'multicast-bus-demo', private: true }, null, 2));
