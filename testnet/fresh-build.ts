@@ -13,8 +13,8 @@ function files(dir: string): { path: string; mtimeMs: number }[] {
 }
 
 /**
- * Throws unless nodes/ (what Node-RED loads: the tests load it too) was built after the last change under src/ and to
- * build.mjs, so no test passes or fails on an old build. `npm test` and `npm run test:unit` build first.
+ * Throws unless nodes/ (what Node-RED loads: the tests load it too) was built after the last change under src/, to
+ * build.mjs and to package.json (where build.mjs reads the node types), so no test passes or fails on an old build. `npm test` and `npm run test:unit` build first.
  */
 export function assertFreshBuild(): void {
   const built = join(root, 'nodes');
@@ -23,7 +23,8 @@ export function assertFreshBuild(): void {
   if (outputs.length === 0) throw new Error(`nodes/ is not built: ${howTo}`);
   // build.mjs empties nodes/ and writes every file again, so its oldest file is when the last build began.
   const output = Math.min(...outputs.map((file) => file.mtimeMs));
-  const inputs = [...files(join(root, 'src')), { path: join(root, 'build.mjs'), mtimeMs: statSync(join(root, 'build.mjs')).mtimeMs }];
+  const single = (name: string) => ({ path: join(root, name), mtimeMs: statSync(join(root, name)).mtimeMs });
+  const inputs = [...files(join(root, 'src')), single('build.mjs'), single('package.json')];
   const newer = inputs
     .filter((file) => file.mtimeMs > output)
     .sort((a, b) => b.mtimeMs - a.mtimeMs)

@@ -18,6 +18,8 @@ export interface BusMessage {
 export interface Framing {
   /** The datagrams for one message; throws a BusError when the message cannot be sent. */
   encode(topic: string, payload: Buffer): OutgoingDatagram[];
+  /** Throws the BusError encode would, without encoding: nothing is numbered or sealed. */
+  check(topic: string, payload: Buffer): void;
   /**
    * The message a datagram completes, or undefined (a fragment, a duplicate, or malformed: counted). `origin` names the
    * stream the datagram belongs to, for per-sender state (sequence numbers, reassembly): a sealed bus passes the

@@ -7,7 +7,8 @@ export const LC02_HEADER_BYTES = 8;
 export const LC03_HEADER_BYTES = 20;
 /** LCM allows channel names of at most 63 bytes. */
 export const MAX_CHANNEL_BYTES = 63;
-const MAX_FRAGMENTS = 0xffff;
+/** LC03 numbers fragments in 16 bits. */
+export const MAX_FRAGMENTS = 0xffff;
 
 /** One datagram of a message as it goes to the socket: a header and a view of the payload, sent without a copy. */
 export type OutgoingDatagram = [header: Buffer, data: Buffer];
@@ -34,6 +35,19 @@ export function channelField(channel: string): Buffer {
 }
 
 /**
+ * How many datagrams encodeMessage makes of a payload of `length` bytes: 1 (LC02) or its LC03 fragments. Throws a
+ * RangeError when it would need more than 65,535 fragments (raise maxDatagram) or a datagram has no room for data.
+ */
+export function datagramCount(length: number, maxDatagram: number, channelLength: number): number {
+  if (LC02_HEADER_BYTES + channelLength + length <= maxDatagram) return 1;
+  const firstRoom = maxDatagram - LC03_HEADER_BYTES - channelLength;
+  if (firstRoom <= 0) throw new RangeError(`a datagram of ${maxDatagram} bytes cannot hold a fragment header and the channel`);
+  const count = 1 + Math.ceil(Math.max(0, length - firstRoom) / (maxDatagram - LC03_HEADER_BYTES));
+  if (count > MAX_FRAGMENTS) throw new RangeError(`${length} bytes would need ${count} fragments; LCM allows ${MAX_FRAGMENTS}`);
+  return count;
+}
+
+/**
  * Splits one message into LCM datagrams of at most `maxDatagram` bytes: one LC02 when it fits, else LC03 fragments.
  * The payload is never copied: each datagram's data is a view of it. Throws a RangeError when it would need more
  * than 65,535 fragments (raise maxDatagram) or the datagram size leaves no room for data.
@@ -45,7 +59,8 @@ export function encodeMessage(
   maxDatagram: number,
   channelBytes = channelField(channel),
 ): OutgoingDatagram[] {
-  if (LC02_HEADER_BYTES + channelBytes.length + payload.length <= maxDatagram) {
+  const count = datagramCount(payload.length, maxDatagram, channelBytes.length);
+  if (count === 1) {
     const header = Buffer.allocUnsafe(LC02_HEADER_BYTES + channelBytes.length);
     header.writeUInt32BE(LC02_MAGIC, 0);
     header.writeUInt32BE(seq >>> 0, 4);
@@ -54,9 +69,6 @@ export function encodeMessage(
   }
   const firstRoom = maxDatagram - LC03_HEADER_BYTES - channelBytes.length;
   const room = maxDatagram - LC03_HEADER_BYTES;
-  if (firstRoom <= 0) throw new RangeError(`a datagram of ${maxDatagram} bytes cannot hold a fragment header and the channel`);
-  const count = 1 + Math.ceil(Math.max(0, payload.length - firstRoom) / room);
-  if (count > MAX_FRAGMENTS) throw new RangeError(`${payload.length} bytes would need ${count} fragments; LCM allows ${MAX_FRAGMENTS}`);
 
   const datagrams: OutgoingDatagram[] = [];
   let offset = 0;

@@ -1,19 +1,24 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { BusMessage, Framing } from './framing';
-import { channelField, channelProblem, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
+import { channelField, channelProblem, datagramCount, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
 import { BusError } from './problem';
-import { Reassembler, type ReassemblerLimits } from './reassembler';
+import { maxHoldingCost, Reassembler, type ReassemblerLimits } from './reassembler';
 import { SequenceTracker } from './sequence-tracker';
 
 export interface LcmFramingOptions {
   maxDatagram: number;
   maxMessage: number;
-  /** Overrides of the reassembly caps; by default 4 messages' worth of bytes (at least 64 MiB, at most 256 MiB or one
-   * message, whichever is more), 256 messages, 5 s. */
+  /** Overrides of the reassembly caps; by default reassemblyBudget(maxMessage) bytes, 256 messages, 5 s. */
   reassembly?: Partial<ReassemblerLimits>;
 }
 
 const MIB = 1024 * 1024;
+
+/** Bytes incomplete messages may hold by default: 4 messages' worth, at least 64 MiB, at most 256 MiB, but always
+ * enough for one message of maxMessage bytes with all that holding it costs, however finely it is split. */
+export function reassemblyBudget(maxMessage: number): number {
+  return Math.max(maxHoldingCost(maxMessage), Math.min(4 * maxMessage, 256 * MIB), 64 * MIB);
+}
 
 /** LCM framing: LC02/LC03 datagrams with a channel, a sequence number per sender, fragments for large messages. */
 export class LcmFraming implements Framing {
@@ -27,7 +32,7 @@ export class LcmFraming implements Framing {
   constructor(private readonly options: LcmFramingOptions) {
     this.reassembler = new Reassembler({
       maxMessage: options.maxMessage,
-      maxBytes: Math.max(options.maxMessage, Math.min(4 * options.maxMessage, 256 * MIB), 64 * MIB),
+      maxBytes: reassemblyBudget(options.maxMessage),
       maxCount: 256,
       timeoutMs: 5000,
       ...options.reassembly,
@@ -35,6 +40,13 @@ export class LcmFraming implements Framing {
   }
 
   encode(topic: string, payload: Buffer): OutgoingDatagram[] {
+    this.check(topic, payload);
+    const datagrams = encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram, this.lastChannel);
+    this.nextSeq = (this.nextSeq + 1) >>> 0;
+    return datagrams;
+  }
+
+  check(topic: string, payload: Buffer): void {
     // A flow mostly sends on one topic: check it and turn it into bytes once, not for every message.
     if (topic !== this.lastTopic) {
       const problem = channelProblem(topic);
@@ -46,9 +58,7 @@ export class LcmFraming implements Framing {
       throw new BusError({ code: 'message-too-large', params: { size: payload.length, limit: this.options.maxMessage } });
     }
     try {
-      const datagrams = encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram, this.lastChannel);
-      this.nextSeq = (this.nextSeq + 1) >>> 0;
-      return datagrams;
+      datagramCount(payload.length, this.options.maxDatagram, this.lastChannel.length);
     } catch (error) {
       throw new BusError({
         code: 'too-many-fragments',
@@ -79,7 +89,10 @@ export class LcmFraming implements Framing {
       ({ seq, channel, payload } = result);
     }
     // A stream keyed by its session is still listed by the address and port it came from.
+    const resyncs = this.tracker.counts.resyncs;
     const verdict = this.tracker.record(from, seq, origin === undefined ? from : `${sender.address}:${sender.port}`);
+    // The sender's numbering started over (a restart, or a jump): what it completed before says nothing about its new messages.
+    if (this.tracker.counts.resyncs !== resyncs) this.reassembler.forget(from);
     if (!verdict.deliver) return undefined;
     return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: verdict.lostBefore };
   }

@@ -109,7 +109,11 @@ export class MulticastBus {
 
   /** Removes a client; the last one of its side closes that side's socket before the promise settles. */
   remove(client: BusClient): Promise<void> {
-    return isReceiver(client) ? this.receiver.remove(client) : this.sender.remove(client);
+    if (isReceiver(client)) return this.receiver.remove(client);
+    const leaving = this.sender.remove(client);
+    // Messages of senders that have all gone fail now, rather than go out after them through a later sender.
+    if (this.sender.currentUsers.size === 0) this.queue.abandon();
+    return leaving;
   }
 
   /** Closes both sockets and forgets every client; messages still waiting to be sent fail. */

@@ -14,10 +14,14 @@ export class RawFraming implements Framing {
     private readonly overhead = 0,
   ) {}
 
-  encode(_topic: string, payload: Buffer): OutgoingDatagram[] {
+  encode(topic: string, payload: Buffer): OutgoingDatagram[] {
+    this.check(topic, payload);
+    return [[EMPTY, payload]];
+  }
+
+  check(_topic: string, payload: Buffer): void {
     const limit = MAX_DATAGRAM_PAYLOAD[this.family] - this.overhead;
     if (payload.length > limit) throw new BusError({ code: 'too-large', params: { size: payload.length, limit, family: this.family } });
-    return [[EMPTY, payload]];
   }
 
   decode(bytes: Buffer, sender: RemoteInfo): BusMessage {

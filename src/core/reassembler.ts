@@ -2,7 +2,8 @@
 // complete a message with a hole; memory is what was received (never what a header claims), capped in bytes and count.
 // The bytes charged are what holding a fragment costs the process, measured (test/core/reassembly-memory.test.ts):
 // the whole buffer its data lives in, plus the objects that hold it.
-import { fragmentFits } from './lcm-codec';
+import { fragmentFits, LC03_HEADER_BYTES, MAX_CHANNEL_BYTES, MAX_FRAGMENTS } from './lcm-codec';
+import { FRESH_START } from './sequence-tracker';
 
 export interface FragmentIn {
   seq: number;
@@ -64,25 +65,44 @@ interface Partial {
 const FRAGMENT_OVERHEAD = 352;
 const PARTIAL_OVERHEAD = 512;
 // A fragment's data is a view of the datagram it came in; the view keeps that whole buffer alive. When the buffer is
-// much bigger than the data (a slice of Node's shared 8 KiB pool, as on a sealed bus), the data is copied into a
-// buffer of its own, so what is charged is what is held. A datagram's own header and channel are not worth a copy.
-const COPY_SLACK = 128;
-// Keys of recently completed messages, so a late copy of one of their fragments cannot start a new partial.
+// bigger than the data and its datagram's header and channel (a slice of Node's shared 8 KiB pool, as on a sealed bus),
+// the data is copied into a buffer of its own, so what is charged is what is held, and never more than this over it.
+const COPY_SLACK = LC03_HEADER_BYTES + MAX_CHANNEL_BYTES + 1;
+// A key (sender and sequence number) is at most about 80 characters; what holding one message may cost allows this many.
+const KEY_ALLOWANCE = 128;
+// Recently completed messages, so a late copy of one of their fragments cannot start a new partial.
 const RECENTLY_COMPLETED = 1024;
+// A sender that restarts numbers its first messages again at once, and only the sequence tracker, seeing two of them
+// (a run from below FRESH_START that goes on by at most 2), can tell a restart from a copy: a message numbered below
+// this is put together again, even when one with its number, size and count completed, and the tracker judges it.
+const RESTART_NUMBERS = FRESH_START + 2;
 
-/** The data as it will be held: the same view, or a copy when the view would keep a much bigger buffer alive. */
+/** The data as it will be held: the same view, or a copy when the view would keep a bigger buffer alive. */
 function heldBytes(data: Buffer): Buffer {
-  if (data.buffer.byteLength <= 2 * data.length + COPY_SLACK) return data;
+  if (data.buffer.byteLength <= data.length + COPY_SLACK) return data;
   const copy = Buffer.allocUnsafeSlow(data.length);
   data.copy(copy);
   return copy;
+}
+
+/** What a completed message is remembered by besides its key: a fragment that disagrees belongs to another message. */
+function signature(size: number, count: number): number {
+  return size * 0x10000 + count;
+}
+
+/** The most holding one message of `size` bytes can be charged, however it is split (at most 65,535 fragments, each
+ * with a byte at least): a reassembly budget below this for the largest message would have it evict itself. */
+export function maxHoldingCost(size: number): number {
+  const fragments = Math.max(1, Math.min(MAX_FRAGMENTS, size));
+  return size + fragments * (COPY_SLACK + FRAGMENT_OVERHEAD) + PARTIAL_OVERHEAD + 2 * KEY_ALLOWANCE;
 }
 
 /** Reassembles fragmented messages from any number of senders, keyed by sender and sequence number. */
 export class Reassembler {
   // A Map iterates in insertion order, so its first entry is always the oldest message.
   private readonly partials = new Map<string, Partial>();
-  private readonly completedKeys = new Set<string>();
+  /** Keys of recently completed messages, oldest first, with their size and count. */
+  private readonly completed = new Map<string, number>();
   private heldTotal = 0;
   readonly counts: ReassemblyCounts = { completed: 0, duplicateFragments: 0, expired: 0, evicted: 0, discarded: 0 };
 
@@ -105,7 +125,9 @@ export class Reassembler {
   /** Takes one fragment from `sender`; returns the whole message when this fragment completed it. */
   accept(sender: string, fragment: FragmentIn): FragmentResult {
     const key = `${sender}#${fragment.seq}`;
-    if (this.completedKeys.has(key)) {
+    // Only a fragment that agrees with the completed message is a late copy of one of its fragments: one that does not
+    // belongs to another message with that number (the sender restarted, or a forged one came first).
+    if (fragment.seq >= RESTART_NUMBERS && this.completed.get(key) === signature(fragment.size, fragment.count)) {
       this.counts.duplicateFragments++;
       return { kind: 'duplicate' };
     }
@@ -150,6 +172,12 @@ export class Reassembler {
     return { kind: 'pending' };
   }
 
+  /** Forgets the messages `sender` completed; call it when its numbering starts over, so they do not block the new ones. */
+  forget(sender: string): void {
+    const prefix = `${sender}#`;
+    for (const key of this.completed.keys()) if (key.startsWith(prefix)) this.completed.delete(key);
+  }
+
   /** Drops incomplete messages older than the timeout; call it now and then. Returns how many expired. */
   expire(): number {
     const cutoff = this.now() - this.limits.timeoutMs;
@@ -165,8 +193,9 @@ export class Reassembler {
 
   private complete(partial: Partial, seq: number): FragmentResult {
     this.remove(partial);
-    this.completedKeys.add(partial.key);
-    if (this.completedKeys.size > RECENTLY_COMPLETED) this.completedKeys.delete(this.completedKeys.values().next().value as string);
+    this.completed.delete(partial.key);
+    this.completed.set(partial.key, signature(partial.size, partial.count));
+    if (this.completed.size > RECENTLY_COMPLETED) this.completed.delete(this.completed.keys().next().value as string);
     // Every fragment is here; they must also tile the message exactly, in order, with no gap or overlap.
     const ordered: Buffer[] = [];
     let expected = 0;

@@ -2,7 +2,7 @@ import type { Socket } from 'node:dgram';
 import type { Framing } from './framing';
 import type { OutgoingDatagram } from './lcm-codec';
 import { BusError, type Problem } from './problem';
-import { sendDatagram } from './send-socket';
+import { sendDatagrams } from './send-socket';
 import { socketProblem } from './socket-problem';
 
 /** The bus's send side as the queue sees it. */
@@ -19,11 +19,11 @@ export interface SendSide {
   problem(): Problem | undefined;
 }
 
-/** How much may wait for the send side to open; past any bound a publish fails at once. */
+/** How much may wait behind the message going out now; past either bound a publish fails at once. */
 export interface SendQueueLimits {
   messages: number;
   bytes: number;
-  /** How long one message may wait before it fails with the reason the bus is not ready, in ms. */
+  /** How long one message may wait for the send side to open before it fails with the reason, in ms. */
   waitMs: number;
 }
 
@@ -37,7 +37,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * Sends messages in the order they were published. A message that fits one burst while nothing waits goes straight to
  * the socket; anything else (a message of many bursts, or any message while the send side is not open yet or briefly
- * away) waits its turn in a bounded queue, so a flow's first message is not lost to a socket still opening.
+ * away) waits its turn in a bounded queue, so a flow's first message is not lost to a socket still opening. A waiting
+ * message is encoded only when its turn comes: LCM numbers messages as it encodes them, so a message that never goes
+ * out takes no number (receivers would count it lost), and a sealed frame is stamped when it is sent.
  */
 export class SendQueue {
   readonly counts = { sent: 0, refused: 0, expired: 0 };
@@ -45,9 +47,10 @@ export class SendQueue {
   private waitingMessages = 0;
   private waitingBytes = 0;
   private readonly wakers = new Set<() => void>();
+  // Tickets number waiting messages; every one below `abandonedBelow` fails instead of waiting on.
+  private nextTicket = 0;
+  private abandonedBelow = 0;
   private closed = false;
-  // Messages waiting that are not encoded yet (published before the framing was made).
-  private unencoded = 0;
 
   constructor(
     private readonly side: SendSide,
@@ -61,29 +64,58 @@ export class SendQueue {
 
   /** Sends one message; settles once the socket took all its datagrams, or rejects with a BusError saying why not. */
   publish(topic: string, payload: Buffer): Promise<void> {
-    // Encoded now where possible, so a message the bus can never send fails at once; but never ahead of a message
-    // still waiting to be encoded, since LCM framing numbers messages in the order it encodes them.
-    const framing = this.unencoded === 0 ? this.side.framing() : undefined;
-    let encoded: OutgoingDatagram[] | undefined;
+    const framing = this.side.framing();
+    const socket = this.side.socket();
+    if (this.waitingMessages === 0 && framing && socket) {
+      // Nothing waits and the bus can send: the message goes out now, so it may take its number now.
+      let datagrams: OutgoingDatagram[];
+      try {
+        datagrams = framing.encode(topic, payload);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (datagrams.length <= SEND_WINDOW) return this.sendBurst(socket, datagrams);
+      return this.enqueue(topic, payload, datagrams);
+    }
     try {
-      encoded = framing?.encode(topic, payload);
+      // A message this bus can never send fails now, not when its turn comes.
+      framing?.check(topic, payload);
     } catch (error) {
       return Promise.reject(error);
     }
-    const socket = this.waitingMessages === 0 ? this.side.socket() : undefined;
-    if (encoded && socket && encoded.length <= SEND_WINDOW) return this.sendBurst(socket, encoded);
-    if (this.waitingMessages >= this.limits.messages || this.waitingBytes + payload.length > this.limits.bytes) {
+    // The message at the head of the queue is always taken, whatever its size (Message limit bounds it).
+    if (this.waitingMessages > 0 && (this.waitingMessages >= this.limits.messages || this.waitingBytes + payload.length > this.limits.bytes)) {
       this.counts.refused++;
       const params = { bus: this.side.label, messages: this.waitingMessages, bytes: this.waitingBytes };
-      const full = new BusError({ code: 'send-queue-full', params }, this.side.problem());
-      return Promise.reject(full);
+      return Promise.reject(new BusError({ code: 'send-queue-full', params }, this.side.problem()));
     }
+    return this.enqueue(topic, payload);
+  }
+
+  /** The send side opened: messages waiting for it go out now. */
+  wake(): void {
+    for (const wake of this.wakers) wake();
+  }
+
+  /** The last sending node left: what still waits fails now rather than go out after it, or at its deadline. */
+  abandon(): void {
+    this.abandonedBelow = this.nextTicket;
+    this.wake();
+  }
+
+  /** The bus closed: every waiting message fails now, instead of at its deadline. */
+  close(): void {
+    this.closed = true;
+    this.abandon();
+  }
+
+  private enqueue(topic: string, payload: Buffer, encoded?: OutgoingDatagram[]): Promise<void> {
     this.waitingMessages++;
     this.waitingBytes += payload.length;
-    if (!encoded) this.unencoded++;
+    const ticket = this.nextTicket++;
     const deadline = performance.now() + this.limits.waitMs;
     const sent = this.chain
-      .then(() => this.transmit(topic, payload, deadline, encoded))
+      .then(() => this.transmit(ticket, deadline, topic, payload, encoded))
       .finally(() => {
         this.waitingMessages--;
         this.waitingBytes -= payload.length;
@@ -92,25 +124,17 @@ export class SendQueue {
     return sent;
   }
 
-  /** The send side opened: messages waiting for it go out now. */
-  wake(): void {
-    for (const wake of this.wakers) wake();
-  }
-
-  /** The bus closed: every waiting message fails now with the reason, instead of at its deadline. */
-  close(): void {
-    this.closed = true;
-    this.wake();
-  }
-
   /** Waits for the send side to open, at most until `deadline`. */
-  private async untilOpen(deadline: number): Promise<{ socket: Socket; framing: Framing }> {
+  private async untilOpen(ticket: number, deadline: number): Promise<{ socket: Socket; framing: Framing }> {
     for (;;) {
+      if (ticket < this.abandonedBelow) {
+        const code = this.closed ? 'bus-closed' : 'sender-left';
+        throw new BusError({ code, params: { bus: this.side.label } });
+      }
       const socket = this.side.socket();
       const framing = this.side.framing();
       if (socket && framing) return { socket, framing };
       const left = deadline - performance.now();
-      if (this.closed) throw new BusError({ code: 'bus-closed', params: { bus: this.side.label } });
       if (left <= 0) {
         this.counts.expired++;
         throw new BusError({ code: 'not-ready', params: { bus: this.side.label, seconds: this.limits.waitMs / 1000 } }, this.side.problem());
@@ -122,21 +146,17 @@ export class SendQueue {
           resolve();
         };
         const timer = setTimeout(done, left);
+        // A side that waits for its interface holds the process with its retry timer; a message alone must not.
+        timer.unref();
         this.wakers.add(done);
       });
     }
   }
 
   /** Sends one message's datagrams in bursts, waiting between bursts for the sends and one turn of the event loop. */
-  private async transmit(topic: string, payload: Buffer, deadline: number, encoded?: OutgoingDatagram[]): Promise<void> {
-    let open: { socket: Socket; framing: Framing };
-    let datagrams: OutgoingDatagram[];
-    try {
-      open = await this.untilOpen(deadline);
-      datagrams = encoded ?? open.framing.encode(topic, payload);
-    } finally {
-      if (!encoded) this.unencoded--;
-    }
+  private async transmit(ticket: number, deadline: number, topic: string, payload: Buffer, encoded?: OutgoingDatagram[]): Promise<void> {
+    const open = await this.untilOpen(ticket, deadline);
+    const datagrams = encoded ?? open.framing.encode(topic, payload);
     let socket = open.socket;
     for (let start = 0; start < datagrams.length; start += SEND_WINDOW) {
       const last = start + SEND_WINDOW >= datagrams.length;
@@ -153,21 +173,13 @@ export class SendQueue {
   /** Hands datagrams to the socket in order; settles when the socket is done with all of them. */
   private sendBurst(socket: Socket, datagrams: OutgoingDatagram[], completesMessage = true): Promise<void> {
     const { port, group } = this.side;
-    return new Promise((resolve, reject) => {
-      let left = datagrams.length;
-      let failure: Error | null = null;
-      if (left === 0) return resolve();
-      const sent = (error: Error | null) => {
-        if (error && !failure) failure = error;
-        if (--left > 0) return;
-        if (failure) {
-          const size = Math.max(...datagrams.map(([header, data]) => header.length + data.length));
-          return reject(new BusError(socketProblem(failure, 'send', { group, port, size })));
-        }
+    return sendDatagrams(socket, datagrams, port, group).then(
+      () => {
         if (completesMessage) this.counts.sent++;
-        resolve();
-      };
-      for (const [header, data] of datagrams) sendDatagram(socket, header.length === 0 ? data : [header, data], port, group, sent);
-    });
+      },
+      (error: Error & { size?: number }) => {
+        throw new BusError(socketProblem(error, 'send', { group, port, size: error.size ?? 0 }));
+      },
+    );
   }
 }

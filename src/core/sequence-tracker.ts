@@ -31,7 +31,7 @@ const WINDOW = 64;
 const RESTART_GAP = 100_000;
 // A run of numbers already seen is a restart only when it starts from the beginning of a count and goes on at once;
 // elsewhere it is a second copy of the stream (two network paths), whose duplicates must not reach the flow.
-const FRESH_START = 8;
+export const FRESH_START = 8;
 // The stream left at a resync is taken back when a message continues it, until the new one is this far along.
 const PREV_SPAN = 1024;
 const NONE = -1;
@@ -195,6 +195,9 @@ export class SequenceTracker {
       }
       const fresh = state.candidate < FRESH_START && run <= 2;
       if (run < WINDOW && (state.candidateKind !== Misfit.Seen || fresh)) return this.resync(state, seq, run);
+      // Far ahead, the tentative stream's next message may overtake its first, as any message may overtake another.
+      if (kind === Misfit.Ahead && state.candidateKind === Misfit.Ahead && (state.candidate - seq) >>> 0 < WINDOW)
+        return this.resync(state, seq, run);
     }
     this.dropCandidate(state);
     state.candidate = seq;
@@ -209,11 +212,13 @@ export class SequenceTracker {
     return { lostBefore: 0, deliver: false };
   }
 
-  /** The tentative stream went on: it is now the sender's stream, and the old one is kept for a while. */
+  /** The tentative stream went on, `seq` after its first message or just before: it is the sender's stream now; the old one is kept a while. */
   private resync(state: SenderState, seq: number, run: number): SequenceVerdict {
-    let lostBefore = run - 1;
+    const [first, last] = run < WINDOW ? [state.candidate, seq] : [seq, state.candidate];
+    const span = (last - first) >>> 0;
+    let lostBefore = span - 1;
     if (state.candidateKind === Misfit.Ahead) {
-      const jump = (state.candidate - state.lastSeq) >>> 0;
+      const jump = (first - state.lastSeq) >>> 0;
       if (jump < RESTART_GAP) lostBefore += jump - 1;
     } else {
       // The held-back first message of the new stream was no duplicate: it is lost to the flow.
@@ -224,11 +229,11 @@ export class SequenceTracker {
     state.prevLow = state.low;
     state.prevHigh = state.high;
     state.prevLost = lostBefore;
-    state.switchedAt = seq;
-    state.lastSeq = seq;
+    state.switchedAt = last;
+    state.lastSeq = last;
     state.low = 1;
     state.high = 0;
-    markSeen(state, run);
+    markSeen(state, span);
     state.candidate = NONE;
     state.lost += lostBefore;
     state.messages++;

@@ -86,10 +86,42 @@ describe('reassembler', () => {
 
   it('ignores a late copy of a fragment of a message it already completed', () => {
     const r = new Reassembler(limits);
-    const parts = fragmentsOf(payload);
+    const parts = fragmentsOf(payload, 20);
     for (const f of parts) r.accept('a:1', f);
     assert.deepEqual(r.accept('a:1', parts[1]), { kind: 'duplicate' });
     assert.equal(r.pending, 0, 'no partial message left behind');
+  });
+
+  it('puts a message numbered at the start of a count together again, for the sequence tracker to tell a restart from a copy', () => {
+    const r = new Reassembler(limits);
+    for (const seq of [0, 9]) {
+      const parts = fragmentsOf(payload, seq);
+      assert.equal(parts.map((f) => r.accept('a:1', f)).at(-1)!.kind, 'complete');
+      assert.deepEqual(parts.map((f) => r.accept('a:1', f)).at(-1), { kind: 'complete', seq, channel: 'CH', payload }, `seq ${seq} again`);
+    }
+    const tenth = fragmentsOf(payload, 10);
+    for (const f of tenth) r.accept('a:1', f);
+    assert.deepEqual(r.accept('a:1', tenth[0]), { kind: 'duplicate' }, 'from 10 on, a completed message is not put together again');
+  });
+
+  it('does not take a message for a copy of a completed one with its number but another size or count (a forged one came first)', () => {
+    const r = new Reassembler(limits);
+    // One forged single-fragment message numbered 40 completes before the honest one of 1,000 bytes in 6 fragments.
+    const forged = { seq: 40, size: 5, offset: 0, index: 0, count: 1, channel: 'CH', data: Buffer.from('forge') };
+    assert.equal(r.accept('a:1', forged).kind, 'complete');
+    const honest = fragmentsOf(payload, 40);
+    assert.deepEqual(honest.map((f) => r.accept('a:1', f)).at(-1), { kind: 'complete', seq: 40, channel: 'CH', payload });
+    assert.deepEqual(r.accept('a:1', honest[2]), { kind: 'duplicate' }, 'a late copy of the honest message is still a duplicate');
+    assert.equal(r.counts.duplicateFragments, 1);
+  });
+
+  it('forgets what a sender completed when told its numbering started over, and only that sender', () => {
+    const r = new Reassembler(limits);
+    const parts = fragmentsOf(payload, 30);
+    for (const sender of ['a:1', 'a:10']) for (const f of parts) r.accept(sender, f);
+    r.forget('a:1');
+    assert.deepEqual(parts.map((f) => r.accept('a:1', f)).at(-1), { kind: 'complete', seq: 30, channel: 'CH', payload });
+    assert.deepEqual(r.accept('a:10', parts[0]), { kind: 'duplicate' });
   });
 
   it('drops fragments no real message has, without touching the message they name', () => {
@@ -169,14 +201,20 @@ describe('reassembler', () => {
     assert.equal(r.pending, 10);
   });
 
-  it('charges the whole buffer a fragment keeps alive, and copies a small view out of a big buffer', () => {
+  it('charges the whole buffer a fragment keeps alive, and copies a view out of a buffer bigger than its datagram', () => {
     const r = new Reassembler({ ...limits, maxCount: 1000 });
     const datagram = Buffer.alloc(65_000);
-    r.accept('a:1', { seq: 1, size: 1 << 20, offset: 0, index: 0, count: 100, channel: 'X', data: datagram.subarray(100) });
-    const viewCost = r.bytesHeld;
-    assert.ok(viewCost >= 65_000, `a view of 64,900 bytes keeps the 65,000-byte datagram: charged ${viewCost}`);
-    r.accept('a:1', { seq: 2, size: 1 << 20, offset: 0, index: 0, count: 100, channel: 'X', data: datagram.subarray(0, 10) });
-    const copyCost = r.bytesHeld - viewCost;
-    assert.ok(copyCost < 2000, `10 bytes of a 65,000-byte buffer are copied out, not charged as the whole: ${copyCost}`);
+    const cost = (seq: number, data: Buffer) => {
+      const before = r.bytesHeld;
+      r.accept('a:1', { seq, size: 1 << 20, offset: 0, index: 0, count: 100, channel: 'X', data });
+      return r.bytesHeld - before;
+    };
+    // Behind a header of 20 bytes and a channel of 63 and its NUL: the datagram is kept, and charged whole.
+    const view = cost(1, datagram.subarray(84));
+    assert.ok(view >= 65_000, `a view of 64,916 bytes keeps the 65,000-byte datagram: charged ${view}`);
+    // One byte more than a datagram's header and channel: copied, so 64,915 bytes are charged, not 65,000.
+    assert.equal(cost(2, datagram.subarray(85)), view - 85);
+    const copy = cost(3, datagram.subarray(0, 10));
+    assert.ok(copy < 2000, `10 bytes of a 65,000-byte buffer are copied out, not charged as the whole: ${copy}`);
   });
 });

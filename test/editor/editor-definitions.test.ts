@@ -99,4 +99,12 @@ describe('editor definitions as built into nodes/*.html', () => {
     }
     assert.doesNotMatch(dialog + help + messages, /\{\{/, 'every token filled');
   });
+
+  it('declares every validator with two parameters, so Node-RED shows its message instead of reading it as valid', () => {
+    for (const type of ['multicast-bus', 'multicast-in', 'multicast-out']) {
+      for (const [field, spec] of Object.entries(editorDefinition(type).defaults) as [string, { validate?: (...args: unknown[]) => unknown }][]) {
+        if (spec.validate) assert.equal(spec.validate.length, 2, `${type}.${field}`);
+      }
+    }
+  });
 });

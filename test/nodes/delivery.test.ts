@@ -102,8 +102,14 @@ describe('multicast-out to multicast-in on one host', function () {
     await until('both buses to deliver their own', () => seenA.length >= 2 && seenB.length >= 1);
     // A message that crossed to the other bus would come with its own, sent at the same time: give it that long.
     await delay(100);
-    assert.deepEqual(seenA.map((m) => m.payload), ['for A', 'for A again']);
-    assert.deepEqual(seenB.map((m) => m.payload), ['for B']);
+    assert.deepEqual(
+      seenA.map((m) => m.payload),
+      ['for A', 'for A again'],
+    );
+    assert.deepEqual(
+      seenB.map((m) => m.payload),
+      ['for B'],
+    );
   });
 
   describe('loopback, on an interface that does not loop by itself', () => {

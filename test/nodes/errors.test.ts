@@ -62,7 +62,10 @@ describe('errors a user can cause', function () {
     for (const id of [brokenIn.id, brokenOut.id]) {
       assert.deepEqual(currentStatus(helper.getNode(id)), { fill: 'red', shape: 'ring', text: 'multicast-bus.problems.not-multicast' });
     }
-    const logged = helper.log().args.filter((call: any[]) => call[0].level === helper.log().ERROR).map((call: any[]) => call[0].msg);
+    const logged = helper
+      .log()
+      .args.filter((call: any[]) => call[0].level === helper.log().ERROR)
+      .map((call: any[]) => call[0].msg);
     assert.ok(logged.includes('multicast-bus.problems.not-multicast; multicast-bus.problems.bad-port'), JSON.stringify(logged));
 
     await waitForStatus(helper.getNode(goodIn.id), isReady);

@@ -6,7 +6,7 @@ import { nextPort } from '../support/ports';
 import { addVethPair, ip, requirePrivateNetwork } from '../support/private-network';
 import { until } from '../support/until';
 
-describe('a flow\'s first message', function () {
+describe("a flow's first message", function () {
   beforeEach(function () {
     requirePrivateNetwork(this);
   });
@@ -24,8 +24,17 @@ describe('a flow\'s first message', function () {
     const inNode = multicastIn(listening.id, received.id);
     const outNode = multicastOut(sending.id, { topic: 'first' });
     const inject = (n: number) => ({
-      id: 'inject1', type: 'inject', z: tab.id, once: true, onceDelay: 0.01, repeat: '', topic: '',
-      payload: String(n), payloadType: 'num', props: [{ p: 'payload' }], wires: [[outNode.id]],
+      id: 'inject1',
+      type: 'inject',
+      z: tab.id,
+      once: true,
+      onceDelay: 0.01,
+      repeat: '',
+      topic: '',
+      payload: String(n),
+      payloadType: 'num',
+      props: [{ p: 'payload' }],
+      wires: [[outNode.id]],
     });
     const credentials = { [listening.id]: { key: passphrase }, [sending.id]: { key: passphrase } };
     const flow = (n: number) => [tab, listening, { ...sending, name: `deploy ${n}` }, inNode, outNode, received, inject(n)];
@@ -38,7 +47,10 @@ describe('a flow\'s first message', function () {
       await until(`the message of deploy ${n}`, () => seen.some((msg) => msg.payload === n), 5000);
     }
     const payloads = seen.map((msg) => msg.payload).filter((p) => p !== 0);
-    assert.deepEqual(payloads, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      payloads,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
   });
 
   it('is held while its interface is down and goes out on the wire once the link comes up, with no error', async function () {

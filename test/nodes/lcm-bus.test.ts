@@ -40,7 +40,14 @@ describe('LCM framing between nodes', function () {
     const ins = filters.map((topic, i) => multicastIn(b.id, sinks[i].id, { topic }));
     const outNode = multicastOut(b.id);
     const caught = sink('caught');
-    await helper.load(withCatch ? [...ourNodes, catchNode] : ourNodes, [tab, b, outNode, ...ins, ...sinks, ...(withCatch ? [caught, catcher(caught.id)] : [])]);
+    await helper.load(withCatch ? [...ourNodes, catchNode] : ourNodes, [
+      tab,
+      b,
+      outNode,
+      ...ins,
+      ...sinks,
+      ...(withCatch ? [caught, catcher(caught.id)] : []),
+    ]);
     for (const n of [...ins, outNode]) await waitForStatus(helper.getNode(n.id), isReady);
     return {
       busId: b.id,
@@ -116,24 +123,37 @@ describe('LCM framing between nodes', function () {
     sender.receive({ topic: 'x'.repeat(64), payload: 'long topic' });
     sender.receive({ topic: 'fine', payload: Buffer.alloc(1001) });
     await until('three errors', () => errors.length === 3);
-    assert.deepEqual(errors.map((m) => m.error.message), [
-      'Error: multicast-bus.problems.topic-empty',
-      'Error: multicast-bus.problems.topic-too-long',
-      'Error: multicast-bus.problems.message-too-large',
-    ]);
+    assert.deepEqual(
+      errors.map((m) => m.error.message),
+      [
+        'Error: multicast-bus.problems.topic-empty',
+        'Error: multicast-bus.problems.topic-too-long',
+        'Error: multicast-bus.problems.message-too-large',
+      ],
+    );
   });
 
   it('counts gaps as lost, shows them in the status, and drops duplicates and malformed datagrams', async function () {
     this.timeout(10000);
     const { busId, port, ins, sinks } = await loadBus({}, ['']);
     const seen = collect(sinks[0]);
-    await sendRaw(port, [lc02(1, 'T', '"a"'), lc02(2, 'T', '"b"'), lc02(2, 'T', '"b again"'), lc02(5, 'T', '"e"'), Buffer.from('garbage!'), Buffer.from('LC0')]);
-    await until('three messages', () => seen.length === 3);
-    assert.deepEqual(seen.map((m) => [m.payload, m.multicast.seq, m.multicast.lost]), [
-      ['a', 1, 0],
-      ['b', 2, 0],
-      ['e', 5, 2],
+    await sendRaw(port, [
+      lc02(1, 'T', '"a"'),
+      lc02(2, 'T', '"b"'),
+      lc02(2, 'T', '"b again"'),
+      lc02(5, 'T', '"e"'),
+      Buffer.from('garbage!'),
+      Buffer.from('LC0'),
     ]);
+    await until('three messages', () => seen.length === 3);
+    assert.deepEqual(
+      seen.map((m) => [m.payload, m.multicast.seq, m.multicast.lost]),
+      [
+        ['a', 1, 0],
+        ['b', 2, 0],
+        ['e', 5, 2],
+      ],
+    );
     const status = await waitForStatus(ins[0], (s) => /lost 2/.test(s.text ?? ''), 5000);
     assert.match(status.text!, new RegExp(`^239\\.255\\.76\\.67:${port} · [\\d.]+/s · lost 2 · dropped 2$`));
 
@@ -155,8 +175,14 @@ describe('LCM framing between nodes', function () {
     await sendRaw(port, [lc02(1, 'LCM_SELF_TEST', 'lcm self test'), lc02(2, 'REAL', '1')]);
     // The self test goes first: had the catch-all taken it, it would be there before the real message.
     await until('the real message, and the self test where it is named', () => all.length >= 1 && selfTest.length >= 1);
-    assert.deepEqual(all.map((m) => m.topic), ['REAL']);
-    assert.deepEqual(selfTest.map((m) => m.topic), ['LCM_SELF_TEST']);
+    assert.deepEqual(
+      all.map((m) => m.topic),
+      ['REAL'],
+    );
+    assert.deepEqual(
+      selfTest.map((m) => m.topic),
+      ['LCM_SELF_TEST'],
+    );
   });
 
   it('asks for the receive buffer it was configured with, and warns once with the sysctl when it gets less', async () => {

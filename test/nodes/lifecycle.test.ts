@@ -44,7 +44,10 @@ describe('bus lifecycle across deploys', function () {
     await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(helper.getNode(outNode.id), isReady);
     // The sockets of the last deploys close as their nodes finish closing: wait for that, not for a time.
-    await until(() => `the sockets to be back to ${before}; ${openSockets()} are open`, () => openSockets() === before);
+    await until(
+      () => `the sockets to be back to ${before}; ${openSockets()} are open`,
+      () => openSockets() === before,
+    );
 
     const arrived = nextMessage(helper.getNode(received.id));
     helper.getNode(outNode.id).receive({ payload: 'after 200 deploys' });
@@ -71,7 +74,10 @@ describe('bus lifecycle across deploys', function () {
     helper.getNode(outNode.id).receive({ payload: 'after partial deploy' });
     assert.equal((await arrivedA).payload, 'after partial deploy');
     await until('the untouched node to get it too', () => seenB.length >= 1);
-    assert.deepEqual(seenB.map((m) => m.payload), ['after partial deploy']);
+    assert.deepEqual(
+      seenB.map((m) => m.payload),
+      ['after partial deploy'],
+    );
   });
 
   it('closes at once while still waiting for an interface', async () => {
@@ -89,20 +95,32 @@ describe('bus lifecycle across deploys', function () {
   it('tests unsaved settings at POST multicast-bus/test: interface, join, probe looped back, receive buffer', async () => {
     await helper.load(ourNodes, [tab, bus()]);
     const port = String(nextPort());
-    const good = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port, iface: 'lo', ttl: '1', framing: 'lcm' }).expect(200)).body;
-    assert.deepEqual(good.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [
-      ['interface', true],
-      ['join', true],
-      ['send', true],
-      ['loopback', true],
-      ['rcvbuf', true],
-    ]);
+    const good = (
+      await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port, iface: 'lo', ttl: '1', framing: 'lcm' }).expect(200)
+    ).body;
+    assert.deepEqual(
+      good.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]),
+      [
+        ['interface', true],
+        ['join', true],
+        ['send', true],
+        ['loopback', true],
+        ['rcvbuf', true],
+      ],
+    );
     assert.equal(good.ok, true);
     const missing = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port, iface: 'eth9' }).expect(200)).body;
     assert.deepEqual(missing, { ok: false, steps: [{ step: 'interface', ok: false, text: 'multicast-bus.problems.iface-missing' }] });
     const invalid = (await helper.request().post('/multicast-bus/test').send({ group: '10.0.0.1', port: '0' }).expect(200)).body;
-    assert.deepEqual(invalid.steps.map((s: { text: string }) => s.text), ['multicast-bus.problems.not-multicast', 'multicast-bus.problems.bad-port']);
-    const hostile = await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: { toString: 1 } }).expect(400);
+    assert.deepEqual(
+      invalid.steps.map((s: { text: string }) => s.text),
+      ['multicast-bus.problems.not-multicast', 'multicast-bus.problems.bad-port'],
+    );
+    const hostile = await helper
+      .request()
+      .post('/multicast-bus/test')
+      .send({ group: '239.255.76.67', port: { toString: 1 } })
+      .expect(400);
     assert.equal(hostile.body.ok, false, 'a body that cannot be read as settings gets a JSON answer');
   });
 
@@ -115,8 +133,22 @@ describe('bus lifecycle across deploys', function () {
     await waitForStatus(helper.getNode(inNode.id), isReady);
     const heard = collect(helper.getNode(out.id));
     for (const settings of [{ framing: 'raw' }, { framing: 'lcm', security: 'sealed' }]) {
-      const report = (await helper.request().post('/multicast-bus/test').send({ group: '239.255.76.67', port: String(port), iface: 'lo', ...settings }).expect(200)).body;
-      assert.deepEqual(report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [['interface', true], ['join', true], ['unsent', true], ['rcvbuf', true]]);
+      const report = (
+        await helper
+          .request()
+          .post('/multicast-bus/test')
+          .send({ group: '239.255.76.67', port: String(port), iface: 'lo', ...settings })
+          .expect(200)
+      ).body;
+      assert.deepEqual(
+        report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]),
+        [
+          ['interface', true],
+          ['join', true],
+          ['unsent', true],
+          ['rcvbuf', true],
+        ],
+      );
     }
     // Proving that nothing arrives: a probe, had one been sent, would be looped back within a few ms.
     await delay(300);
@@ -127,6 +159,9 @@ describe('bus lifecycle across deploys', function () {
     await helper.load(ourNodes, [tab, bus()]);
     const response = await helper.request().get('/multicast-bus/interfaces').expect(200);
     const lo = response.body.find((choice: { name: string }) => choice.name === 'lo');
-    assert.deepEqual(lo.addresses.find((a: { family: string }) => a.family === 'IPv4'), { address: '127.0.0.1', family: 'IPv4' });
+    assert.deepEqual(
+      lo.addresses.find((a: { family: string }) => a.family === 'IPv4'),
+      { address: '127.0.0.1', family: 'IPv4' },
+    );
   });
 });

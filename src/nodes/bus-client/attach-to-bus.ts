@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { BusClient, BusReceiver } from '../../core/bus-client';
 import { problemOf } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
-import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
+import { busNodeOf, type MulticastBusNode } from '../multicast-bus/multicast-bus-node';
 import { problemWords } from './problem-words';
 
 const TRAFFIC_REFRESH_MS = 2000;
@@ -33,13 +33,8 @@ export interface BusAttachment {
  * Connects an in/out node to its config node: registers it as a client (a receiver when it gives `listen`), mirrors the bus state in the node's status,
  * and deregisters on close, calling done only once the bus has let go of the node.
  */
-export function attachToBus(
-  RED: NodeAPI,
-  node: Node,
-  busId: string,
-  listen?: BusReceiver['onMessage'],
-): BusAttachment | undefined {
-  const busNode = RED.nodes.getNode(busId) as MulticastBusNode | null;
+export function attachToBus(RED: NodeAPI, node: Node, busId: string, listen?: BusReceiver['onMessage']): BusAttachment | undefined {
+  const busNode = busNodeOf(RED, busId);
   if (!busNode) {
     // Each node type's own catalog holds this message, since the config node is not there to word it.
     const words = problemWords(RED, node.type, 'errors');
@@ -71,14 +66,14 @@ export function attachToBus(
     };
   })();
   const onState = (state: SocketState) => {
-      clearInterval(traffic);
-      shown = '';
-      node.status(statusFor(busNode, state));
-      busNode.report(side, state);
-      if (side === 'receive' && state.phase === 'ready') {
-        traffic = setInterval(showTraffic, TRAFFIC_REFRESH_MS);
-        traffic.unref();
-      }
+    clearInterval(traffic);
+    shown = '';
+    node.status(statusFor(busNode, state));
+    busNode.report(side, state);
+    if (side === 'receive' && state.phase === 'ready') {
+      traffic = setInterval(showTraffic, TRAFFIC_REFRESH_MS);
+      traffic.unref();
+    }
   };
   let registered: BusClient;
   if (listen) bus.addReceiver((registered = { onState, onMessage: listen }));

@@ -61,7 +61,10 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     },
     rejoin: { value: BUS_FIELDS.rejoin.default, validate: validator('multicast-bus.validation.rejoin', fieldInRange('rejoin')) },
     security: { value: BUS_FIELDS.security.default },
-    replayWindow: { value: BUS_FIELDS.replayWindow.default, validate: validator('multicast-bus.validation.replayWindow', fieldInRange('replayWindow')) },
+    replayWindow: {
+      value: BUS_FIELDS.replayWindow.default,
+      validate: validator('multicast-bus.validation.replayWindow', fieldInRange('replayWindow')),
+    },
   },
   credentials: {
     key: { type: 'password' },
@@ -92,8 +95,23 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
 
     $('#multicast-bus-test').on('click', () => {
       const result = $('#multicast-bus-test-result').empty();
-      $('<li>').text(RED._(`${CATALOG}:multicast-bus.probe.running`)).appendTo(result);
-      const fields = ['group', 'port', 'ttl', 'iface', 'framing', 'maxDatagram', 'maxMessage', 'rcvbuf', 'source', 'rejoin', 'security', 'replayWindow'];
+      $('<li>')
+        .text(RED._(`${CATALOG}:multicast-bus.probe.running`))
+        .appendTo(result);
+      const fields = [
+        'group',
+        'port',
+        'ttl',
+        'iface',
+        'framing',
+        'maxDatagram',
+        'maxMessage',
+        'rcvbuf',
+        'source',
+        'rejoin',
+        'security',
+        'replayWindow',
+      ];
       const body: Record<string, unknown> = Object.fromEntries(fields.map((field) => [field, text(field)]));
       body.loopback = $('#node-config-input-loopback').prop('checked');
       $.ajax({ url: 'multicast-bus/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body) })
@@ -102,11 +120,18 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
           for (const step of answer.steps) {
             $('<li>')
               .addClass(step.ok ? 'multicast-bus-test-ok' : 'multicast-bus-test-failed')
-              .append($('<i>').addClass(step.ok ? 'fa fa-check' : 'fa fa-times').css({ color: step.ok ? '#3a3' : '#d33', width: '18px' }))
+              .append(
+                $('<i>')
+                  .addClass(step.ok ? 'fa fa-check' : 'fa fa-times')
+                  .css({ color: step.ok ? '#3a3' : '#d33', width: '18px' }),
+              )
               .append($('<span>').text(step.text))
               .appendTo(result);
           }
-          $('<li>').css({ 'margin-top': '6px', opacity: 0.8 }).text(RED._(`${CATALOG}:multicast-bus.probe.advice`)).appendTo(result);
+          $('<li>')
+            .css({ 'margin-top': '6px', opacity: 0.8 })
+            .text(RED._(`${CATALOG}:multicast-bus.probe.advice`))
+            .appendTo(result);
         })
         .fail((xhr: { status: number; responseText: string }) => {
           result.empty();
@@ -128,14 +153,22 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     // A random 256-bit key, made in the browser: paste the same on every host of the bus.
     $('#multicast-bus-generate-key').on('click', () => {
       const bytes = crypto.getRandomValues(new Uint8Array(32));
-      $('#node-config-input-key').attr('type', 'text').val(btoa(String.fromCharCode(...bytes)));
+      $('#node-config-input-key')
+        .attr('type', 'text')
+        .val(btoa(String.fromCharCode(...bytes)));
     });
     // Offer the host's interfaces while keeping the field free text: Node-RED may run on another machine than the browser.
     const list = $('#multicast-bus-interfaces');
     $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {
       list.empty();
-      $('<option>').attr('value', '').text(RED._(`${CATALOG}:multicast-bus.placeholder.iface`)).appendTo(list);
-      $('<option>').attr('value', '*').text(RED._(`${CATALOG}:multicast-bus.placeholder.allInterfaces`)).appendTo(list);
+      $('<option>')
+        .attr('value', '')
+        .text(RED._(`${CATALOG}:multicast-bus.placeholder.iface`))
+        .appendTo(list);
+      $('<option>')
+        .attr('value', '*')
+        .text(RED._(`${CATALOG}:multicast-bus.placeholder.allInterfaces`))
+        .appendTo(list);
       for (const choice of interfaces) {
         const addresses = choice.addresses.map((a) => a.address).join(', ');
         $('<option>').attr('value', choice.name).text(`${choice.name} (${addresses})`).appendTo(list);

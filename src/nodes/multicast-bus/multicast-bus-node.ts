@@ -1,4 +1,4 @@
-import type { Node } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import type { MulticastBus } from '../../core/multicast-bus';
 import type { Problem } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
@@ -19,4 +19,14 @@ export interface MulticastBusNode extends Node<BusCredentials> {
   brief(problem: Problem): string;
   /** Logs a side's new problem once, not on every retry. */
   report(side: 'receive' | 'send', state: SocketState): void;
+}
+
+/** The deployed multicast-bus config node with this id; undefined when there is none, or the id names another type. */
+export function busNodeOf(RED: NodeAPI, id: string): MulticastBusNode | undefined {
+  const node = RED.nodes.getNode(id);
+  return isBusNode(node) ? node : undefined;
+}
+
+function isBusNode(node: Node | null): node is MulticastBusNode {
+  return node !== null && node.type === 'multicast-bus' && 'brief' in node;
 }

@@ -5,7 +5,7 @@ import { listInterfaces } from '../../core/interface-resolver';
 import { MulticastBus } from '../../core/multicast-bus';
 import { probeBus } from '../../core/bus-probe';
 import { problemWords } from '../bus-client/problem-words';
-import type { BusCredentials, MulticastBusNode } from './multicast-bus-node';
+import { busNodeOf, type BusCredentials, type MulticastBusNode } from './multicast-bus-node';
 
 interface MulticastBusDef extends NodeDef {
   group: string;
@@ -57,9 +57,10 @@ export = function registerMulticastBus(RED: NodeAPI): void {
       node.error(problems.map(node.describe).join('; '));
     } else {
       const keys = sealed
-        ? Promise.all([deriveBusKey(credentials.key ?? ''), credentials.previousKey?.trim() ? deriveBusKey(credentials.previousKey) : undefined]).then(
-            ([current, previous]) => ({ current, previous }),
-          )
+        ? Promise.all([
+            deriveBusKey(credentials.key ?? ''),
+            credentials.previousKey?.trim() ? deriveBusKey(credentials.previousKey) : undefined,
+          ]).then(([current, previous]) => ({ current, previous }))
         : undefined;
       node.bus = new MulticastBus(parsed.settings, { keys, warn: (problem) => node.warn(node.describe(problem)) });
     }
@@ -116,8 +117,8 @@ export = function registerMulticastBus(RED: NodeAPI): void {
   });
 
   RED.httpAdmin.get('/multicast-bus/:id/stats', RED.auth.needsPermission('multicast-bus.read'), (req, res) => {
-    const node = RED.nodes.getNode(String(req.params.id)) as MulticastBusNode | null;
-    if (!node || node.type !== 'multicast-bus') {
+    const node = busNodeOf(RED, String(req.params.id));
+    if (!node) {
       res.status(404).json({ error: `no deployed multicast-bus with id ${req.params.id}` });
       return;
     }

@@ -3,7 +3,7 @@ import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-deco
 import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
 import { attachToBus } from '../bus-client/attach-to-bus';
 import { problemWords } from '../bus-client/problem-words';
-import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
+import { busNodeOf } from '../multicast-bus/multicast-bus-node';
 
 interface MulticastInDef extends NodeDef {
   bus: string;
@@ -20,7 +20,7 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     const datatype: Datatype = (DATATYPES as readonly string[]).includes(config.datatype) ? (config.datatype as Datatype) : 'auto';
     // With raw framing the topic is what to set on msg.topic; with LCM framing it filters channels.
     const topic = (config.topic ?? '').trim();
-    const framing = (RED.nodes.getNode(config.bus) as MulticastBusNode | null)?.bus?.settings.framing;
+    const framing = busNodeOf(RED, config.bus)?.bus?.settings.framing;
     const filterProblem = framing === 'lcm' ? topicFilterProblem(topic) : undefined;
     if (filterProblem) {
       const problem = { code: `filter-${filterProblem}`, params: { topic } };
@@ -31,26 +31,26 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     const matches = topicFilter(topic);
 
     const attachment = attachToBus(RED, node, config.bus, (message) => {
-        if (message.topic !== undefined && !matches(message.topic)) return;
-        const msg: NodeMessage & Record<string, unknown> = {
-          topic: message.topic ?? topic,
-          payload: undefined,
-          ip: message.address,
-          port: message.port,
-          group: attachment?.busNode.bus?.settings.group,
-        };
-        if (message.seq !== undefined) {
-          msg.multicast = { sender: `${message.address}:${message.port}`, seq: message.seq, lost: message.lostBefore ?? 0 };
-        }
-        try {
-          msg.payload = decodePayload(message.payload, datatype);
-        } catch (error) {
-          // Only the json datatype throws; the raw bytes go with the error so a Catch node can still use them.
-          msg.payload = message.payload;
-          node.error(words.full({ code: 'not-json', params: { ip: message.address, port: message.port, detail: (error as Error).message } }), msg);
-          return;
-        }
-        node.send(msg);
+      if (message.topic !== undefined && !matches(message.topic)) return;
+      const msg: NodeMessage & Record<string, unknown> = {
+        topic: message.topic ?? topic,
+        payload: undefined,
+        ip: message.address,
+        port: message.port,
+        group: attachment?.busNode.bus?.settings.group,
+      };
+      if (message.seq !== undefined) {
+        msg.multicast = { sender: `${message.address}:${message.port}`, seq: message.seq, lost: message.lostBefore ?? 0 };
+      }
+      try {
+        msg.payload = decodePayload(message.payload, datatype);
+      } catch (error) {
+        // Only the json datatype throws; the raw bytes go with the error so a Catch node can still use them.
+        msg.payload = message.payload;
+        node.error(words.full({ code: 'not-json', params: { ip: message.address, port: message.port, detail: (error as Error).message } }), msg);
+        return;
+      }
+      node.send(msg);
     });
   }
 

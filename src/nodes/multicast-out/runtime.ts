@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { payloadToBuffer } from '../../core/payload-encoding';
 import { attachToBus } from '../bus-client/attach-to-bus';
 import { problemWords } from '../bus-client/problem-words';
-import type { MulticastBusNode } from '../multicast-bus/multicast-bus-node';
+import { busNodeOf } from '../multicast-bus/multicast-bus-node';
 
 interface MulticastOutDef extends NodeDef {
   bus: string;
@@ -19,7 +19,7 @@ export = function registerMulticastOut(RED: NodeAPI): void {
       const bus = attachment?.busNode.bus;
       if (!attachment || !bus) {
         // Either no bus at all, or one whose settings are wrong: say which.
-        const busNode = RED.nodes.getNode(config.bus) as MulticastBusNode | null;
+        const busNode = busNodeOf(RED, config.bus);
         const problem = busNode?.configProblems[0];
         done(new Error(busNode && problem ? busNode.describe(problem) : problemWords(RED, 'multicast-out', 'errors').full({ code: 'no-bus' })));
         return;
