@@ -1,10 +1,10 @@
-import type { KeyObject } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import type { BusMessage, Framing } from './framing';
 import type { OutgoingDatagram } from './lcm-codec';
 import type { Problem } from './problem';
 import { ReplayGuard } from './replay-guard';
 import { BoundKey, type BusBinding, isVersion1Frame, readSealedHeader, Sealer, unseal } from './sealed-frame';
+import { DerivationAllowance, SessionKeys } from './session-keys';
 
 export interface SealedKeys {
   current: Buffer;
@@ -29,6 +29,11 @@ export interface SealedCounts {
   ownSession: number;
   /** An unknown session whose tag does not check out: forged, or sealed for another bus (group, port, framing, family). */
   badSessionTag: number;
+  /**
+   * A session whose tag checks out but which has not opened a frame here, while its source (or all such sources
+   * together) had used up their session key derivations: headers of past sessions replayed, or many hosts starting at once.
+   */
+  newSessionLimited: number;
   /** Failed authentication in a known session: a bit changed anywhere, or a forged frame naming a real session. */
   authFailed: number;
   replayed: number;
@@ -41,51 +46,10 @@ const WARN_EVERY_MS = 60_000;
 type Rejection = Exclude<keyof SealedCounts, 'opened'>;
 
 /**
- * Session keys, bounded and least recently used first out. A session whose tag checked out is only vouched for until a
- * frame of it opens; vouched sessions have their own small room, so frames that never open (a real session's header
- * on a forged body) can never push out the key of a session that has delivered.
- */
-class SessionKeys {
-  private readonly proven = new Map<string, KeyObject>();
-  private readonly vouched = new Map<string, KeyObject>();
-
-  constructor(
-    private readonly maxProven = 4096,
-    private readonly maxVouched = 64,
-  ) {}
-
-  /** The key of a session heard before, proven or only vouched for. */
-  get(id: string): KeyObject | undefined {
-    return this.proven.get(id) ?? this.vouched.get(id);
-  }
-
-  /** A session's tag checked out: hold its key until a frame of it opens, in the small room for such sessions. */
-  vouch(id: string, key: KeyObject): void {
-    remember(this.vouched, id, key, this.maxVouched);
-  }
-
-  /** A frame of the session opened: keep its key among the proven, as the most recently used. */
-  prove(id: string, key: KeyObject): void {
-    this.vouched.delete(id);
-    remember(this.proven, id, key, this.maxProven);
-  }
-
-  get size(): number {
-    return this.proven.size + this.vouched.size;
-  }
-}
-
-// Map order is recency order: the first entry is the one used least recently, the one to evict.
-function remember(map: Map<string, KeyObject>, id: string, key: KeyObject, max: number): void {
-  map.delete(id);
-  if (map.size >= max) map.delete(map.keys().next().value as string);
-  map.set(id, key);
-}
-
-/**
  * Wraps another framing: every datagram it makes is sealed, every datagram heard must open with one of the keys and
- * be fresh, or it is counted and dropped. The checks run cheapest first, so a flood of forged frames costs about what
- * garbage costs: no key derivation or decryption before a frame's session is known or vouched for by its tag.
+ * be fresh, or it is counted and dropped. The checks run cheapest first: no key derivation or decryption before a
+ * frame's session is known or vouched for by its tag, and derivations for sessions not yet proven are rationed, so a
+ * forged frame costs at most one HMAC, or one failed decryption in a session whose key is held.
  * Warnings about dropped frames go out at most once a minute per kind.
  */
 export class SealedFraming implements Framing {
@@ -96,6 +60,7 @@ export class SealedFraming implements Framing {
     unknownKey: 0,
     ownSession: 0,
     badSessionTag: 0,
+    newSessionLimited: 0,
     authFailed: 0,
     replayed: 0,
     stale: 0,
@@ -103,6 +68,7 @@ export class SealedFraming implements Framing {
   private readonly sealer: Sealer;
   private readonly keysById = new Map<number, BoundKey>();
   private readonly sessionKeys = new SessionKeys();
+  private readonly allowance: DerivationAllowance;
   private readonly guard: ReplayGuard;
   private readonly lastWarned = new Map<Rejection, { at: number; count: number }>();
   private readonly loopback: boolean;
@@ -126,10 +92,15 @@ export class SealedFraming implements Framing {
     this.sealer = new Sealer(new BoundKey(keys.current, bus), now);
     this.loopback = bus?.loopback ?? true;
     this.guard = new ReplayGuard(toleranceMs, now);
+    this.allowance = new DerivationAllowance(now);
   }
 
   encode(topic: string, payload: Buffer): OutgoingDatagram[] {
     return this.inner.encode(topic, payload).map(([header, data]) => [EMPTY, this.sealer.seal([header, data])]);
+  }
+
+  check(topic: string, payload: Buffer): void {
+    this.inner.check(topic, payload);
   }
 
   decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
@@ -149,6 +120,7 @@ export class SealedFraming implements Framing {
     if (!sessionKey) {
       // One HMAC decides whether a key holder made this session for this bus; only then is a key derived.
       if (!bound.vouchesFor(header)) return this.reject('badSessionTag');
+      if (!this.allowance.take(sender.address)) return this.reject('newSessionLimited');
       sessionKey = bound.sessionKey(header.session);
       this.sessionKeys.vouch(id, sessionKey);
     }
@@ -157,6 +129,7 @@ export class SealedFraming implements Framing {
     const verdict = this.guard.check(session, header.counter, header.sentAt);
     if (verdict !== 'fresh') return this.reject(verdict);
     this.sessionKeys.prove(id, sessionKey);
+    this.allowance.deliveredFrom(sender.address);
     this.counts.opened++;
     // Per-sender state (sequence numbers, reassembly) follows the authenticated session, not the UDP source.
     return this.inner.decode(opened, sender, session);

@@ -150,6 +150,7 @@ describe('sealed framing', () => {
       unknownKey: 1,
       ownSession: 0,
       badSessionTag: 0,
+      newSessionLimited: 0,
       authFailed: 0,
       replayed: 1,
       stale: 0,

@@ -8,7 +8,7 @@ import { createTopology } from '../../testnet/topology';
 import { requireCapture } from '../support/packet-capture';
 import { udpPayloads } from '../support/pcap';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
-import { until } from '../support/until';
+import { delay, until } from '../support/until';
 
 const KEY = Buffer.alloc(32, 0x5a).toString('base64');
 const WRONG_KEY = Buffer.alloc(32, 0x33).toString('base64');
@@ -44,8 +44,8 @@ describe('a sealed bus between hosts', function () {
     writeFileSync(file, frames.map((f) => f.toString('hex')).join('\n'));
     lan.net.exec(lan.net.hosts.a5, process.execPath, [replayScript, group, String(port), lan.net.hosts.a5.address, file]);
   };
-  /** Captures on a5 what is sent to a port while `act` runs; the UDP payloads. */
-  const captureWhile = async (port: number, pcap: string, act: () => Promise<void>) => {
+  /** Captures on a5 what is sent to a port while `act` runs, until `expected` datagrams are in; the UDP payloads. */
+  const captureWhile = async (port: number, pcap: string, expected: number, act: () => Promise<void>) => {
     const tcpdump = lan.net.spawn(lan.net.hosts.a5, 'tcpdump', [
       '-i',
       'lan0',
@@ -61,7 +61,18 @@ describe('a sealed bus between hosts', function () {
     tcpdump.stderr!.on('data', (chunk) => (said += chunk));
     await until('tcpdump to listen', () => (said.includes('listening on') ? true : undefined));
     await act();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // tcpdump writes each packet as it comes (-U); a record still being written is read as a short one, or throws.
+    const captured = () => {
+      try {
+        return udpPayloads(pcap).length;
+      } catch {
+        return 0;
+      }
+    };
+    await until(
+      () => `tcpdump to capture ${expected} datagrams (${captured()} so far)`,
+      () => captured() >= expected,
+    );
     tcpdump.kill('SIGINT');
     await new Promise((resolve) => tcpdump.once('exit', resolve));
     return udpPayloads(pcap);
@@ -82,7 +93,7 @@ describe('a sealed bus between hosts', function () {
       await until(`${name} to join`, () => (lines(dir(name), 'l.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
     }
     // What an attacker on the LAN captures: the sealed frames a1 sends.
-    const frames = await captureWhile(7667, join(dir('a2'), 'captured.pcap'), async () => {
+    const frames = await captureWhile(7667, join(dir('a2'), 'captured.pcap'), 5, async () => {
       for (let n = 1; n <= 5; n++) await send('a1', { n, secret: 'the reading' });
       const heard = await until('a2 to hear five', () => (lines(dir('a2'), 'l.jsonl').length === 5 ? lines(dir('a2'), 'l.jsonl') : undefined));
       assert.deepEqual(
@@ -139,7 +150,7 @@ describe('a sealed bus between hosts', function () {
       deploy('a2', [sealedBus(KEY), ...listener('xa', 'bus', dir('a2')), busB, ...listener('xb', 'busB', dir('a2'))]),
     ]);
     await Promise.all([joined('a1', 'own'), joined('a2', 'xa'), joined('a2', 'xb')]);
-    const frames = await captureWhile(7667, join(dir('a2'), 'cross-bus.pcap'), async () => {
+    const frames = await captureWhile(7667, join(dir('a2'), 'cross-bus.pcap'), 3, async () => {
       for (let n = 1; n <= 3; n++) await send('a1', { n, valve: 'open' });
       await until('a2 to hear three on bus A', () => (lines(dir('a2'), 'xa.jsonl').length === 3 ? true : undefined));
     });
@@ -154,7 +165,8 @@ describe('a sealed bus between hosts', function () {
     replayTo('239.255.76.67', 7667, frames, join(dir('a2'), 'reflected.hex'));
     await until('a1 to drop its own three', async () => ((await stats('a1')).sealed.ownSession === 3 ? true : undefined));
     await until('a2 to count three replays on bus A', async () => ((await stats('a2')).sealed.replayed === 3 ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // To show that nothing reaches a flow: every frame is counted above, and 300 ms lets a late delivery show up.
+    await delay(300);
     assert.equal(lines(dir('a2'), 'xb.jsonl').length, 0, 'nothing reached the flow of bus B');
     assert.equal(lines(dir('a1'), 'own.jsonl').length, 0, "nothing reflected reached a1's flow");
     assert.equal(lines(dir('a2'), 'xa.jsonl').length, 3, 'bus A delivered each message once');
