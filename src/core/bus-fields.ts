@@ -36,11 +36,16 @@ type Fields = typeof BUS_FIELDS;
 /** The fields that hold whole numbers. */
 export type NumericField = { [K in keyof Fields]: Fields[K] extends { min: number } ? K : never }[keyof Fields];
 
+/** The whole numbers a field accepts (for maxDatagram, those of an IPv4 group unless `ipv6`). */
+export function rangeOf(field: NumericField, ipv6 = false): { min: number; max: number } {
+  const { min, max } = BUS_FIELDS[field];
+  return { min, max: field === 'maxDatagram' && ipv6 ? BUS_FIELDS.maxDatagram.maxIPv6 : max };
+}
+
 /** Whether `text` is a whole number within the field's range (for maxDatagram, the range of IPv4 unless `ipv6`). */
 export function inRange(field: NumericField, text: string, ipv6 = false): boolean {
-  const spec = BUS_FIELDS[field];
-  const max = field === 'maxDatagram' && ipv6 ? BUS_FIELDS.maxDatagram.maxIPv6 : spec.max;
-  return /^\d+$/.test(text) && Number(text) >= spec.min && Number(text) <= max;
+  const { min, max } = rangeOf(field, ipv6);
+  return /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max;
 }
 
 /** The tokens build.mjs replaces in templates, help and messages: {{port.default}}, {{port.min}}, {{maxMessage.defaultMiB}}, … */

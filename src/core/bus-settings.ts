@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { BUS_FIELDS, FRAMINGS, inRange, SECURITIES, type FramingName, type NumericField, type Security } from './bus-fields';
+import { BUS_FIELDS, FRAMINGS, inRange, rangeOf, SECURITIES, type FramingName, type NumericField, type Security } from './bus-fields';
 import { type AddressFamily, isSourceSpecificGroup, multicastFamily, needsZone } from './multicast-address';
 import type { Problem } from './problem';
 
@@ -55,8 +55,8 @@ export const DEFAULT_SETTINGS = Object.fromEntries(Object.entries(BUS_FIELDS).ma
 function numberField(field: NumericField, value: unknown, code: string, problems: Problem[], family?: AddressFamily): number | undefined {
   const text = textOrDefault(value, String(BUS_FIELDS[field].default));
   if (inRange(field, text, family === 'IPv6')) return Number(text);
-  const high = field === 'maxDatagram' && family === 'IPv6' ? BUS_FIELDS.maxDatagram.maxIPv6 : BUS_FIELDS[field].max;
-  problems.push({ code, params: { value: text, low: BUS_FIELDS[field].min, high } });
+  const { min, max } = rangeOf(field, family === 'IPv6');
+  problems.push({ code, params: { value: text, low: min, high: max } });
   return undefined;
 }
 

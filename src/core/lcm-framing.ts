@@ -40,13 +40,19 @@ export class LcmFraming implements Framing {
   }
 
   encode(topic: string, payload: Buffer): OutgoingDatagram[] {
-    this.check(topic, payload);
-    const datagrams = encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram, this.lastChannel);
+    this.checkTopicAndSize(topic, payload);
+    // encodeMessage counts the fragments itself: a message that needs too many fails there, not counted twice.
+    const datagrams = this.fragmentsOrThrow(payload, () => encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram, this.lastChannel));
     this.nextSeq = (this.nextSeq + 1) >>> 0;
     return datagrams;
   }
 
   check(topic: string, payload: Buffer): void {
+    this.checkTopicAndSize(topic, payload);
+    this.fragmentsOrThrow(payload, () => datagramCount(payload.length, this.options.maxDatagram, this.lastChannel.length));
+  }
+
+  private checkTopicAndSize(topic: string, payload: Buffer): void {
     // A flow mostly sends on one topic: check it and turn it into bytes once, not for every message.
     if (topic !== this.lastTopic) {
       const problem = channelProblem(topic);
@@ -57,8 +63,12 @@ export class LcmFraming implements Framing {
     if (payload.length > this.options.maxMessage) {
       throw new BusError({ code: 'message-too-large', params: { size: payload.length, limit: this.options.maxMessage } });
     }
+  }
+
+  /** Runs `split`, turning the RangeError of a message that cannot be split into datagrams into a BusError. */
+  private fragmentsOrThrow<T>(payload: Buffer, split: () => T): T {
     try {
-      datagramCount(payload.length, this.options.maxDatagram, this.lastChannel.length);
+      return split();
     } catch (error) {
       throw new BusError({
         code: 'too-many-fragments',
@@ -89,10 +99,9 @@ export class LcmFraming implements Framing {
       ({ seq, channel, payload } = result);
     }
     // A stream keyed by its session is still listed by the address and port it came from.
-    const resyncs = this.tracker.counts.resyncs;
     const verdict = this.tracker.record(from, seq, origin === undefined ? from : `${sender.address}:${sender.port}`);
     // The sender's numbering started over (a restart, or a jump): what it completed before says nothing about its new messages.
-    if (this.tracker.counts.resyncs !== resyncs) this.reassembler.forget(from);
+    if (verdict.resynced) this.reassembler.forget(from);
     if (!verdict.deliver) return undefined;
     return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: verdict.lostBefore };
   }

@@ -111,11 +111,12 @@ export class SealedFraming implements Framing {
     // Without loopback the kernel never hands this bus its own frames: one that arrives was sent back by someone, or
     // came in on a second interface; either way this bus has already had it.
     if (!this.loopback && header.session.equals(this.sealer.session)) return this.reject('ownSession');
-    const session = bytes.toString('hex', 8, 16);
+    // The key id and the session id, as one text: what a session key is kept under; the session alone names the stream.
+    const id = bytes.toString('hex', 4, 16);
+    const session = id.slice(8);
     // The clock and the counters already seen need no key; only an authentic frame is recorded, below.
     const early = this.guard.peek(session, header.counter, header.sentAt);
     if (early !== 'fresh') return this.reject(early);
-    const id = bytes.toString('hex', 4, 16);
     let sessionKey = this.sessionKeys.get(id);
     if (!sessionKey) {
       // One HMAC decides whether a key holder made this session for this bus; only then is a key derived.

@@ -18,6 +18,8 @@ export interface SenderCounts {
 export interface SequenceVerdict {
   lostBefore: number;
   deliver: boolean;
+  /** The sender's numbering started over here (a restart, or a confirmed jump). */
+  resynced?: true;
 }
 
 /** What the numbering said over all senders: streams taken up after a restart or a jump, and lone jumps ahead. */
@@ -238,7 +240,7 @@ export class SequenceTracker {
     state.lost += lostBefore;
     state.messages++;
     this.counts.resyncs++;
-    return { lostBefore, deliver: true };
+    return { lostBefore, deliver: true, resynced: true };
   }
 
   private dropCandidate(state: SenderState): void {

@@ -120,7 +120,7 @@ describe('sequence tracker', () => {
     const t = new SequenceTracker();
     deliveredOf(t, run(1, 100));
     assert.deepEqual(t.record('a', 5101), { lostBefore: 0, deliver: true }, 'the first message after the outage');
-    assert.deepEqual(t.record('a', 5102), { lostBefore: 5000, deliver: true }, 'the second confirms it');
+    assert.deepEqual(t.record('a', 5102), { lostBefore: 5000, deliver: true, resynced: true }, 'the second confirms it');
     assert.equal(deliveredOf(t, run(5103, 100)), 100);
     assert.deepEqual(t.snapshot().a, { messages: 202, lost: 5000, duplicates: 0, outOfOrder: 0, lastSeq: 5202 });
     assert.equal(t.record('a', 5101).deliver, false, 'a copy of the first one is a duplicate');
@@ -129,7 +129,7 @@ describe('sequence tracker', () => {
   it('after a jump of 64 or more, takes a message that overtook the one before it as the new stream going on', () => {
     const t = new SequenceTracker();
     deliveredOf(t, [100, 101, 203]);
-    assert.deepEqual(t.record('a', 202), { lostBefore: 100, deliver: true }, '102 to 201 went');
+    assert.deepEqual(t.record('a', 202), { lostBefore: 100, deliver: true, resynced: true }, '102 to 201 went');
     assert.deepEqual(t.record('a', 204), { lostBefore: 0, deliver: true });
     assert.equal(t.record('a', 203).deliver, false, 'a copy of the first message after the jump is a duplicate');
     assert.deepEqual(t.snapshot().a, { messages: 5, lost: 100, duplicates: 1, outOfOrder: 0, lastSeq: 204 });
@@ -144,7 +144,7 @@ describe('sequence tracker', () => {
     const t = new SequenceTracker();
     t.record('a', 0);
     t.record('a', 100_000);
-    assert.deepEqual(t.record('a', 100_001), { lostBefore: 0, deliver: true });
+    assert.deepEqual(t.record('a', 100_001), { lostBefore: 0, deliver: true, resynced: true });
     assert.equal(t.totalLost(), 0);
   });
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { bus, multicastIn, tab } from '../../testnet/flow-nodes';
 import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
 import { nextPort } from '../support/ports';
@@ -19,7 +18,7 @@ const flows = [
 ];
 
 function inHost(command: string, ...args: string[]): string {
-  return execFileSync('ip', ['netns', 'exec', namespace, command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return ip('netns', 'exec', namespace, command, ...args);
 }
 
 /** Makes the device lan0 (a veth pair) with a documentation address: as a USB adapter appearing, a new ifindex each time. */
