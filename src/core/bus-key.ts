@@ -1,22 +1,13 @@
 import { scrypt } from 'node:crypto';
+import { BASE64_KEY, HEX_KEY } from './key-text';
+
+export { keyTextProblem } from './key-text';
 
 // A fixed salt: every host must derive the same key from the same passphrase, with nothing else shared.
 const PASSPHRASE_SALT = 'node-red-contrib-multicast-bus sealed v1';
 
 /** Scrypt cost for passphrases: about a tenth of a second per derivation, once per deploy. */
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-
-const HEX_KEY = /^[0-9a-f]{64}$/i;
-const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
-const MIN_PASSPHRASE = 12;
-
-/** Why a key text cannot be used ('key-missing', 'key-too-short'), or undefined when it can. */
-export function keyTextProblem(text: string): 'key-missing' | 'key-too-short' | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '') return 'key-missing';
-  if (!HEX_KEY.test(trimmed) && !BASE64_KEY.test(trimmed) && trimmed.length < MIN_PASSPHRASE) return 'key-too-short';
-  return undefined;
-}
 
 /**
  * Turns the key a user gave into 32 bytes: 64 hex digits or base64 of 32 bytes are the key itself; anything else is a

@@ -1,5 +1,16 @@
 import { isIP } from 'node:net';
-import { BUS_FIELDS, FRAMINGS, inRange, rangeOf, SECURITIES, type FramingName, type NumericField, type Security } from './bus-fields';
+import {
+  BUS_FIELDS,
+  fieldNumber,
+  fieldText,
+  FRAMINGS,
+  inRange,
+  rangeOf,
+  SECURITIES,
+  type FramingName,
+  type NumericField,
+  type Security,
+} from './bus-fields';
 import { type AddressFamily, isSourceSpecificGroup, multicastFamily, needsZone } from './multicast-address';
 import type { Problem } from './problem';
 
@@ -51,12 +62,12 @@ export const DEFAULT_SETTINGS = Object.fromEntries(Object.entries(BUS_FIELDS).ma
   [K in keyof typeof BUS_FIELDS]: (typeof BUS_FIELDS)[K]['default'];
 };
 
-/** A whole-number field: its value, or a problem (with the range to use) pushed onto `problems`. */
+/** A whole-number field (a size may carry a unit): its value, or a problem (with the range to use) pushed onto `problems`. */
 function numberField(field: NumericField, value: unknown, code: string, problems: Problem[], family?: AddressFamily): number | undefined {
   const text = textOrDefault(value, String(BUS_FIELDS[field].default));
-  if (inRange(field, text, family === 'IPv6')) return Number(text);
+  if (inRange(field, text, family === 'IPv6')) return fieldNumber(field, text);
   const { min, max } = rangeOf(field, family === 'IPv6');
-  problems.push({ code, params: { value: text, low: min, high: max } });
+  problems.push({ code, params: { value: text, low: fieldText(field, min), high: fieldText(field, max) } });
   return undefined;
 }
 
@@ -75,7 +86,7 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   const ttl = numberField('ttl', input.ttl, 'bad-ttl', problems);
 
   const iface = textOrDefault(input.iface, DEFAULT_SETTINGS.iface);
-  if (iface !== '' && iface !== '*' && !isIP(iface) && !/^[^\s/:*]{1,15}$/.test(iface)) {
+  if (iface !== '' && iface !== '*' && !isIP(iface) && !BUS_FIELDS.iface.namePattern.test(iface)) {
     problems.push({ code: 'bad-iface', params: { iface } });
   }
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces as osNetworkInterfaces } from 'node:os';
 import type { AddressFamily } from './multicast-address';
+import { osMulticastInterface } from './os-multicast-route';
 import type { Problem } from './problem';
 
 export type InterfaceTable = ReturnType<typeof osNetworkInterfaces>;
@@ -22,13 +23,16 @@ export const ALL_INTERFACES = '*';
 export interface InterfaceChoice {
   name: string;
   addresses: { address: string; family: AddressFamily }[];
+  /** Present and true on the interface the OS sends IPv4 multicast on when none is set ("OS default"). */
+  osDefault?: true;
 }
 
 /** Lists the host's interfaces with their addresses, for the editor and for error messages. */
-export function listInterfaces(table: InterfaceTable = osNetworkInterfaces()): InterfaceChoice[] {
+export function listInterfaces(table: InterfaceTable = osNetworkInterfaces(), osDefault = osMulticastInterface()): InterfaceChoice[] {
   return Object.entries(table).map(([name, infos]) => ({
     name,
     addresses: (infos ?? []).map((info) => ({ address: info.address, family: info.family as AddressFamily })),
+    ...(name === osDefault ? { osDefault: true as const } : {}),
   }));
 }
 

@@ -83,7 +83,7 @@ export class SendQueue {
     } catch (error) {
       return Promise.reject(error);
     }
-    // The message at the head of the queue is always taken, whatever its size (Message limit bounds it).
+    // The message at the head of the queue is always taken, whatever its size (Largest message bounds it).
     if (this.waitingMessages > 0 && (this.waitingMessages >= this.limits.messages || this.waitingBytes + payload.length > this.limits.bytes)) {
       this.counts.refused++;
       const params = { bus: this.side.label, messages: this.waitingMessages, bytes: this.waitingBytes };

@@ -1,9 +1,21 @@
-/** What multicast-in and multicast-out share in the editor: palette look, the bus and topic fields, and the label. */
-export function busClientDefinition(paletteLabel: string) {
+import { topicFilterProblem } from '../core/topic-filter';
+import { showFieldMessages } from './field-messages';
+import { lcmTopicProblem } from './field-validation';
+
+/** The in/out node whose dialog is open: its validators read the bus picked there, every other node its saved bus. */
+let editing: unknown;
+
+/** Marks `node` as the one whose dialog is open, until it is saved or cancelled. */
+function beginEditing(node: unknown): void {
+  editing = node;
+}
+
+/** What multicast-in and multicast-out share in the editor: palette look, label, and messages under wrong fields. */
+export function busClientDefinition(paletteLabel: string, icon: string) {
   return {
     category: 'network',
     color: '#C7D8D8',
-    icon: 'multicast.svg',
+    icon,
     paletteLabel,
     label: function (this: { name?: string; topic?: string }) {
       return this.name || this.topic || paletteLabel;
@@ -11,12 +23,33 @@ export function busClientDefinition(paletteLabel: string) {
     labelStyle: function (this: { name?: string }) {
       return this.name ? 'node_label_italic' : '';
     },
+    oneditprepare: function (this: unknown) {
+      beginEditing(this);
+      showFieldMessages(this, 'node-input', '#multicast-bus-client-fields');
+    },
+    oneditsave: () => (editing = undefined),
+    oneditcancel: () => (editing = undefined),
   };
 }
 
-/** The fields every bus client has: a name, the bus it uses, and a topic. */
-export const BUS_CLIENT_DEFAULTS = {
-  name: { value: '' },
-  bus: { value: '', type: 'multicast-bus', required: true },
-  topic: { value: '' },
-};
+/** The framing of the bus a client uses: the one picked in its open dialog, else its saved bus; lcm when unknown. */
+export function framingOfBus(node: unknown): string {
+  const picked = $('#node-input-bus');
+  const busId = node === editing && picked.length > 0 ? String(picked.val() ?? '') : String((node as { bus?: string }).bus ?? '');
+  const bus = RED.nodes.node(busId) as { framing?: string } | null;
+  return bus?.framing ?? 'lcm';
+}
+
+/** A multicast in's topic on an LCM bus is a filter: the catalog key of what is wrong with it, or undefined. */
+export function filterProblem(topic: string, node: unknown): string | undefined {
+  if (framingOfBus(node) !== 'lcm') return undefined;
+  const problem = topicFilterProblem(topic);
+  return problem ? `multicast-in.validation.filter-${problem}` : undefined;
+}
+
+/** A multicast out's topic on an LCM bus goes on the wire: the catalog key of what is wrong with it, or undefined. */
+export function sentTopicProblem(topic: string, node: unknown): string | undefined {
+  if (framingOfBus(node) !== 'lcm') return undefined;
+  const problem = lcmTopicProblem(topic);
+  return problem ? `multicast-out.validation.${problem}` : undefined;
+}

@@ -1,17 +1,18 @@
 import { inRange, type NumericField } from '../core/bus-fields';
+import { MAX_CHANNEL_BYTES } from '../core/lcm-codec';
 import { isSourceSpecificGroup, multicastFamily } from '../core/multicast-address';
 
 /**
  * What a field's validator is to Node-RED 3.1 and later: declared with two parameters, (value, opt), it returns true or
- * the message to show, and the field, the node and the deploy warning all say why. (A one-parameter validator's
- * string would count as valid.)
+ * the message to show, and the field, the node's red triangle and the deploy warning all say why. (A one-parameter
+ * validator's string would count as valid.)
  */
 export type FieldCheck = (this: unknown, value: string, opt?: unknown) => true | string;
 
 // @types/node-red__editor-client predates two-parameter validators and types one as returning a boolean.
 type TypedValidator = (this: unknown, value: string) => boolean;
 
-// Validators run outside the node definition, so messages name their catalog explicitly.
+/** The catalog of the bus's messages; validators run outside the node definition, so they name it explicitly. */
 export const CATALOG = 'node-red-contrib-multicast-bus/multicast-bus';
 
 /** A validator for the node definition: Node-RED calls it with (value, opt) and shows the message it returns. */
@@ -19,15 +20,24 @@ export function asValidator(check: FieldCheck): TypedValidator {
   return check as TypedValidator;
 }
 
-/** A validator that returns the message of `key` when `isValid` fails, so the editor shows why, not just a red border. */
-export function validator(key: string, isValid: (value: string) => boolean): TypedValidator {
+/**
+ * A validator from a check that gives the catalog key of what is wrong, or undefined. The check gets the trimmed value
+ * and the node being validated (`this`), so it can read the node's other fields.
+ */
+export function validator(catalog: string, check: (value: string, node: unknown) => string | undefined): TypedValidator {
   // Both parameters are declared, so that Node-RED reads the returned string as the message.
-  return asValidator((value, _opt) => (isValid(String(value ?? '').trim()) ? true : RED._(`${CATALOG}:${key}`)));
+  return asValidator(function (this: unknown, value, _opt) {
+    const problem = check(String(value ?? '').trim(), this);
+    return problem === undefined ? true : RED._(`${catalog}:${problem}`);
+  });
 }
 
-/** True for whole numbers in the field's range (bus-fields.ts), as typed into a field. */
-export function fieldInRange(field: NumericField): (value: string) => boolean {
-  return (value) => inRange(field, value);
+/**
+ * A check for a numeric field: `key` when the value is not a whole number (or size) in the field's range. Empty means
+ * the default, as at runtime (the placeholder shows it; Node-RED also leaves a default of 0 empty in the dialog).
+ */
+export function rangeCheck(field: NumericField, key: string): (value: string) => string | undefined {
+  return (value) => (value === '' || inRange(field, value) ? undefined : key);
 }
 
 /** True when a datagram size fits one UDP datagram of the group's family. */
@@ -42,12 +52,21 @@ export function isMulticastGroup(value: string): boolean {
 
 const IP_TEXT = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
 
-/** True when the Sources field is empty, or lists addresses and the group is a source-specific one. */
+/** True when the Sources field is empty, or lists addresses of the group's family and the group is source-specific. */
 export function sourcesFitGroup(sources: string, group: string): boolean {
   const list = sources
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (list.length === 0) return true;
-  return list.every((s) => IP_TEXT.test(s)) && isSourceSpecificGroup(group);
+  const family = multicastFamily(group);
+  const sameFamily = (source: string) => (source.includes(':') ? family === 'IPv6' : family === 'IPv4');
+  return list.every((s) => IP_TEXT.test(s) && sameFamily(s)) && isSourceSpecificGroup(group);
+}
+
+/** What is wrong with a topic a multicast out sends on an LCM bus ('topic-nul', 'topic-too-long'), or undefined. */
+export function lcmTopicProblem(topic: string): 'topic-nul' | 'topic-too-long' | undefined {
+  if (topic.includes('\0')) return 'topic-nul';
+  if (new TextEncoder().encode(topic).length > MAX_CHANNEL_BYTES) return 'topic-too-long';
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BUS_FIELDS } from '../../src/core/bus-fields';
+import { BUS_FIELDS, fieldText } from '../../src/core/bus-fields';
 import { DEFAULT_SETTINGS, parseBusSettings } from '../../src/core/bus-settings';
 
 function problemCodes(input: Parameters<typeof parseBusSettings>[0]): string[] {
@@ -22,8 +22,20 @@ describe('bus settings', () => {
       for (const wrong of [min - 1, max + 1]) {
         const parsed = parseBusSettings({ [field]: String(wrong) });
         assert.ok('problems' in parsed, `${field} = ${wrong} refused`);
-        assert.deepEqual(parsed.problems[0].params, { value: String(wrong), low: min, high: max }, field);
+        assert.deepEqual(parsed.problems[0].params, { value: String(wrong), low: fieldText(field, min), high: fieldText(field, max) }, field);
       }
+    }
+  });
+
+  it('takes sizes with a binary unit, as the dialog shows them, and names the range in those units', () => {
+    const parsed = parseBusSettings({ maxMessage: '512 KiB', rcvbuf: '8 MiB' });
+    assert.ok('settings' in parsed);
+    assert.equal(parsed.settings.maxMessage, 512 * 1024);
+    assert.equal(parsed.settings.rcvbuf, 8 * 1024 * 1024);
+    for (const wrong of ['2 GiB', '16 MB', '1.5 bytes', 'lots']) {
+      const refused = parseBusSettings({ maxMessage: wrong });
+      assert.ok('problems' in refused, wrong);
+      assert.deepEqual(refused.problems[0].params, { value: wrong, low: '1 byte', high: '1 GiB' });
     }
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { listInterfaces, resolveInterface, type InterfaceTable } from '../../src/core/interface-resolver';
+import { multicastRouteInterface } from '../../src/core/os-multicast-route';
 
 const info = (address: string, family: 'IPv4' | 'IPv6') =>
   ({ address, family, netmask: '', mac: '00:00:00:00:00:00', internal: false, cidr: null }) as never;
@@ -54,12 +55,30 @@ describe('interface resolution', () => {
   });
 
   it('lists interfaces with their addresses for the editor', () => {
-    assert.deepEqual(listInterfaces(table)[1], {
+    assert.deepEqual(listInterfaces(table, '')[1], {
       name: 'br0',
       addresses: [
         { address: '198.51.100.1', family: 'IPv4' },
         { address: '2001:db8::1', family: 'IPv6' },
       ],
     });
+  });
+
+  it('marks the interface the OS sends multicast on when none is set', () => {
+    assert.deepEqual(
+      listInterfaces(table, 'br0').map((choice) => choice.osDefault),
+      listInterfaces(table, '').map((choice) => (choice.name === 'br0' ? true : undefined)),
+    );
+  });
+
+  it('reads that interface from the routing table: a multicast route beats the default route', () => {
+    const header = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT';
+    const defaultVia = (iface: string, metric = 0) => `${iface}\t00000000\t010200C0\t0003\t0\t0\t${metric}\t00000000\t0\t0\t0`;
+    const lan = 'lan0\t006433CB\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0'; // 203.51.100.0/24: not a group
+    const multicast = 'lan0\t000000E0\t00000000\t0001\t0\t0\t0\t000000F0\t0\t0\t0'; // 224.0.0.0/4
+    assert.equal(multicastRouteInterface([header, defaultVia('wg0'), lan].join('\n')), 'wg0');
+    assert.equal(multicastRouteInterface([header, defaultVia('wg0'), lan, multicast].join('\n')), 'lan0');
+    assert.equal(multicastRouteInterface([header, defaultVia('wg0', 100), defaultVia('eth1', 5)].join('\n')), 'eth1');
+    assert.equal(multicastRouteInterface([header, lan].join('\n')), undefined);
   });
 });

@@ -38,7 +38,7 @@ describe('reassembly budget', () => {
     assert.equal(feed(r, sender, 1, maxMessage, Math.ceil(maxMessage / 1423))?.kind, 'complete');
   });
 
-  it('defaults to a budget that holds a message of the Message limit however it is split, up to the largest limit', () => {
+  it('defaults to a budget that holds a message of the Largest message setting however it is split, up to the largest limit', () => {
     for (const maxMessage of [1, 16 * MIB, 64 * MIB, 200 * MIB, 240 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB]) {
       const budget = reassemblyBudget(maxMessage);
       assert.ok(

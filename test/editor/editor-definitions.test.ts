@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { BUS_FIELDS } from '../../src/core/bus-fields';
+import { BUS_FIELDS, fieldText, type NumericField } from '../../src/core/bus-fields';
 import { DEFAULT_SETTINGS } from '../../src/core/bus-settings';
 
 const nodesDir = join(__dirname, '..', '..', 'nodes');
@@ -13,9 +13,14 @@ function editorDefinition(type: string): any {
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
   assert.match(script, new RegExp(`RED\\.nodes\\.registerType\\("${type}", \\{`), 'a literal registerType the flow library can read');
   const registered: Record<string, any> = {};
-  const RED = { nodes: { registerType: (name: string, def: unknown) => (registered[name] = def) }, _: (key: string) => `«${key}»` };
+  // One bus of each framing, for the validators of multicast in and out that depend on it.
+  const buses: Record<string, unknown> = { lcmBus: { framing: 'lcm' }, rawBus: { framing: 'raw' } };
+  const RED = {
+    nodes: { registerType: (name: string, def: unknown) => (registered[name] = def), node: (id: string) => buses[id] ?? null },
+    _: (key: string) => `«${key}»`,
+  };
   // Validators that look at another field read the dialog through jQuery; with no dialog open they use the node's value.
-  runInNewContext(script, { RED, $: () => ({ val: () => undefined }) });
+  runInNewContext(script, { RED, TextEncoder, $: () => ({ val: () => undefined }) });
   assert.ok(registered[type], `${type} registered`);
   return registered[type];
 }
@@ -51,12 +56,26 @@ describe('editor definitions as built into nodes/*.html', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(def.defaults).map(([k, v]: [string, any]) => [k, v.value])), {
       name: '',
       ...DEFAULT_SETTINGS,
+      maxMessage: '16 MiB',
+      rcvbuf: '8 MiB',
     });
+    assert.equal(def.defaults.rejoin.validate(''), true, 'empty is the default, as at runtime');
+    assert.equal(def.defaults.maxMessage.validate('512 KiB'), true);
+    assert.equal(def.defaults.maxMessage.validate('2 GiB'), '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.maxMessage»');
+    assert.equal(
+      def.defaults.security.validate.call({ credentials: {} }, 'sealed'),
+      '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.key-missing»',
+    );
+    assert.equal(def.defaults.security.validate.call({ credentials: { has_key: true } }, 'sealed'), true, 'a key the runtime holds');
+    assert.equal(
+      def.defaults.security.validate.call({ credentials: { key: 'short' } }, 'sealed'),
+      '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.key-too-short»',
+    );
   });
 
-  it('labels a bus as group:port · interface, IPv6 groups in brackets', () => {
+  it('labels a bus by its name, else as group:port, IPv6 groups in brackets', () => {
     const { label } = editorDefinition('multicast-bus');
-    assert.equal(label.call({ group: '239.255.76.67', port: 7667, iface: 'eth0' }), '239.255.76.67:7667 · eth0');
+    assert.equal(label.call({ group: '239.255.76.67', port: 7667, iface: 'eth0' }), '239.255.76.67:7667');
     assert.equal(label.call({ group: 'ff15::1', port: 7667, iface: '' }), '[ff15::1]:7667');
     assert.equal(label.call({ name: 'sensors', group: 'ff15::1', port: 7667 }), 'sensors');
   });
@@ -67,15 +86,28 @@ describe('editor definitions as built into nodes/*.html', () => {
       assert.equal(def.category, 'network');
       assert.equal(def.defaults.bus.type, 'multicast-bus');
       assert.equal(def.label.call({ topic: 'sensors/+/temp' }), 'sensors/+/temp');
-      assert.equal(def.icon, 'multicast.svg');
+      assert.equal(def.icon, `${type}.svg`, 'in and out look different in the palette');
     }
+    const { topic } = editorDefinition('multicast-in').defaults;
+    assert.equal(
+      topic.validate.call({ bus: 'lcmBus' }, 'sensors/#/temp'),
+      '«node-red-contrib-multicast-bus/multicast-in:multicast-in.validation.filter-hash»',
+    );
+    assert.equal(topic.validate.call({ bus: 'rawBus' }, 'sensors/#/temp'), true, 'on a raw bus the topic is only what msg.topic is set to');
+    const sent = editorDefinition('multicast-out').defaults.topic;
+    assert.equal(
+      sent.validate.call({ bus: 'lcmBus' }, 'é'.repeat(32)),
+      '«node-red-contrib-multicast-bus/multicast-out:multicast-out.validation.topic-too-long»',
+      '64 bytes',
+    );
+    assert.equal(sent.validate.call({ bus: 'lcmBus' }, 'é'.repeat(31)), true);
   });
 
   it('every dialog field has a label in the message catalog', () => {
     for (const type of ['multicast-bus', 'multicast-in', 'multicast-out']) {
       const html = readFileSync(join(nodesDir, `${type}.html`), 'utf8');
       const catalog = JSON.parse(readFileSync(join(nodesDir, 'locales', 'en-US', `${type}.json`), 'utf8'));
-      for (const [, key] of html.matchAll(/data-i18n="(?:\[placeholder\])?([^"]+)"/g)) {
+      for (const [, key] of html.matchAll(/data-i18n="(?:\[\w+\])?([^"]+)"/g)) {
         if (key.startsWith('node-red:')) continue;
         const text = key.split('.').reduce((at: any, part) => at?.[part], catalog);
         assert.equal(typeof text, 'string', `${type}: ${key}`);
@@ -88,14 +120,20 @@ describe('editor definitions as built into nodes/*.html', () => {
     const help = readFileSync(join(nodesDir, 'locales', 'en-US', 'multicast-bus.html'), 'utf8');
     const messages = readFileSync(join(nodesDir, 'locales', 'en-US', 'multicast-bus.json'), 'utf8');
     for (const field of ['group', 'port', 'ttl', 'rejoin', 'maxDatagram', 'maxMessage', 'rcvbuf', 'replayWindow'] as const) {
-      assert.match(dialog, new RegExp(`id="node-config-input-${field}" placeholder="${BUS_FIELDS[field].default}"`), `${field} placeholder`);
+      const shown = fieldText(field as NumericField, BUS_FIELDS[field].default as number);
+      assert.match(
+        dialog,
+        new RegExp(`id="node-config-input-${field}" placeholder="${field === 'group' ? BUS_FIELDS.group.default : shown}"`),
+        `${field} placeholder`,
+      );
     }
     for (const field of ['port', 'ttl', 'maxDatagram', 'replayWindow'] as const) {
       assert.ok(help.includes(`${BUS_FIELDS[field].min}–${BUS_FIELDS[field].max}`), `help gives the range of ${field}`);
     }
     const validation = JSON.parse(messages)['multicast-bus'].validation;
     for (const field of ['port', 'ttl', 'maxDatagram', 'maxMessage', 'rejoin', 'replayWindow'] as const) {
-      assert.ok(validation[field].includes(`from ${BUS_FIELDS[field].min} to ${BUS_FIELDS[field].max}`), `${field}: ${validation[field]}`);
+      const { min, max } = BUS_FIELDS[field];
+      assert.ok(validation[field].includes(`from ${fieldText(field, min)} to ${fieldText(field, max)}`), `${field}: ${validation[field]}`);
     }
     assert.doesNotMatch(dialog + help + messages, /\{\{/, 'every token filled');
   });
@@ -104,6 +142,12 @@ describe('editor definitions as built into nodes/*.html', () => {
     for (const type of ['multicast-bus', 'multicast-in', 'multicast-out']) {
       for (const [field, spec] of Object.entries(editorDefinition(type).defaults) as [string, { validate?: (...args: unknown[]) => unknown }][]) {
         if (spec.validate) assert.equal(spec.validate.length, 2, `${type}.${field}`);
+      }
+      for (const [field, spec] of Object.entries(editorDefinition(type).credentials ?? {}) as [
+        string,
+        { validate?: (...args: unknown[]) => unknown },
+      ][]) {
+        if (spec.validate) assert.equal(spec.validate.length, 2, `${type} credential ${field}`);
       }
     }
   });

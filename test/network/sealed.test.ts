@@ -136,8 +136,8 @@ describe('a sealed bus between hosts', function () {
     assert.equal(await rejected(), forged.length);
     assert.equal((await stats('a2')).sealed.opened, 5);
     const dropped = 5 + forged.length;
-    await until('the status to show what was dropped', () =>
-      lines(dir('a2'), 'l.status.jsonl').some((st) => st.text?.endsWith(`dropped ${dropped}`)) ? true : undefined,
+    await until('the status to show what the bus rejected', () =>
+      lines(dir('a2'), 'l.status.jsonl').some((st) => st.text?.endsWith(`rejected ${dropped}`)) ? true : undefined,
     );
     assert.equal(lines(dir('a2'), 'l.jsonl').length, 5, 'nothing forged or replayed reached the flow');
   });

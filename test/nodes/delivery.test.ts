@@ -4,6 +4,7 @@ import { catchNode, collect, helper, isReady, nextMessage, ourNodes, waitForStat
 import { nextPort } from '../support/ports';
 import { addVethPair, requirePrivateNetwork } from '../support/private-network';
 import { delay, until } from '../support/until';
+import { wordedNodes } from './worded-nodes';
 
 describe('multicast-out to multicast-in on one host', function () {
   beforeEach(function () {
@@ -11,12 +12,12 @@ describe('multicast-out to multicast-in on one host', function () {
   });
   afterEach(() => helper.unload());
 
-  async function loadPair(busFields: Record<string, unknown>, inFields: Record<string, unknown> = {}) {
+  async function loadPair(busFields: Record<string, unknown>, inFields: Record<string, unknown> = {}, nodes = ourNodes) {
     const b = bus(busFields);
     const out = sink();
     const inNode = multicastIn(b.id, out.id, inFields);
     const outNode = multicastOut(b.id);
-    await helper.load(ourNodes, [tab, b, inNode, outNode, out]);
+    await helper.load(nodes, [tab, b, inNode, outNode, out]);
     const sender = helper.getNode(outNode.id);
     await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(sender, isReady);
@@ -139,10 +140,10 @@ describe('multicast-out to multicast-in on one host', function () {
     });
   });
 
-  it('shows the group and port in a green status when ready', async () => {
+  it('shows the group and port in a green status when ready, idle until a message passes', async () => {
     const port = nextPort();
-    const { sender, inNode } = await loadPair({ port });
-    assert.deepEqual(await waitForStatus(inNode, isReady), { fill: 'green', shape: 'dot', text: `239.255.76.67:${port}` });
-    assert.equal((await waitForStatus(sender, isReady)).text, `239.255.76.67:${port}`);
+    const { sender, inNode } = await loadPair({ port }, {}, wordedNodes);
+    assert.deepEqual(await waitForStatus(inNode, isReady), { fill: 'green', shape: 'dot', text: `239.255.76.67:${port} · idle` });
+    assert.equal((await waitForStatus(sender, isReady)).text, `239.255.76.67:${port} · idle`);
   });
 });

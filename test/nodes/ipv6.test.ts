@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { bus, multicastIn, multicastOut, sink, tab } from '../support/flows';
-import { helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
+import { helper, isReady, nextMessage, waitForStatus } from '../support/node-red';
 import { nextPort } from '../support/ports';
 import { ip, requirePrivateNetwork } from '../support/private-network';
+import { wordedNodes } from './worded-nodes';
 
 describe('IPv6 groups on a link', function () {
   const link = 'mcb6a';
@@ -31,7 +32,7 @@ describe('IPv6 groups on a link', function () {
     const received = sink();
     const inNode = multicastIn(b.id, received.id);
     const outNode = multicastOut(b.id);
-    await helper.load(ourNodes, [tab, b, inNode, outNode, received]);
+    await helper.load(wordedNodes, [tab, b, inNode, outNode, received]);
     const inStatus = await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(helper.getNode(outNode.id), isReady);
     const arrived = nextMessage(helper.getNode(received.id));
@@ -44,7 +45,7 @@ describe('IPv6 groups on a link', function () {
     assert.deepEqual(msg.payload, { v: 6 });
     assert.equal(msg.ip, '2001:db8::6');
     assert.equal(msg.group, 'ff15::1234');
-    assert.equal(inStatus.text, `[ff15::1234]:${port}`);
+    assert.equal(inStatus.text, `[ff15::1234]:${port} · idle`);
   });
 
   it('carries a link-local group (ff02::4c4d), bound with the interface as its zone', async () => {

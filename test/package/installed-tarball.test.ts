@@ -1,8 +1,8 @@
 // The package as users get it: `npm pack`, then installed into a fresh user directory the way the palette manager
 // installs it, on each Node-RED the package claims to support, started with the Node.js that Node-RED needs.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
@@ -55,6 +55,35 @@ describe('the packed tarball, installed as users install it', function () {
       for (const file of [`nodes/${type}.js`, `nodes/${type}.html`, `nodes/locales/en-US/${type}.json`]) assert.ok(files.includes(file), file);
     assert.ok(files.includes('examples/Loopback demo.json'));
     assert.ok(files.includes('nodes/icons/multicast.svg'));
+  });
+
+  it('runs nothing when installed: no install-time scripts, so npm has none to ask approval for', function () {
+    // Scripts npm runs (or, since npm 11.19, asks approval for) when a package is installed or rebuilt. The others
+    // (build, test, prepack...) run only in a clone, where build.mjs and the sources are.
+    const installTime = ['preinstall', 'install', 'postinstall', 'preprepare', 'prepare', 'postprepare'];
+    const packed = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+    assert.deepEqual(
+      Object.keys(packed.scripts ?? {}).filter((name) => installTime.includes(name)),
+      [],
+      'build.mjs is not in the package, and nodes/ is built before packing (prepack)',
+    );
+    assert.ok(!files.includes('binding.gyp'), 'no binding.gyp, for which npm would run node-gyp on install');
+
+    // As the palette manager installs it, into a user directory of its own: npm says nothing about scripts.
+    const userDir = mkdtempSync(join(tmpdir(), 'mcb-palette-'));
+    try {
+      writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'palette-user-dir', private: true }));
+      const installed = spawnSync(
+        'npm',
+        ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict', tarball],
+        { cwd: userDir, encoding: 'utf8' },
+      );
+      assert.equal(installed.status, 0, installed.stderr);
+      assert.doesNotMatch(installed.stdout + installed.stderr, /script/i, 'npm warns about no script of the package');
+      assert.ok(existsSync(join(userDir, 'node_modules', pkg.name, 'nodes', 'multicast-bus.js')), 'the built nodes are installed');
+    } finally {
+      rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('claims as its minimum Node-RED and Node.js exactly the oldest ones tested here', function () {

@@ -1,39 +1,82 @@
-import type { Node, NodeAPI, NodeStatus } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import type { BusClient, BusReceiver } from '../../core/bus-client';
+import type { MulticastBus } from '../../core/multicast-bus';
 import { problemOf } from '../../core/problem';
 import type { SocketState } from '../../core/reopening-socket';
 import { busNodeOf, type MulticastBusNode } from '../multicast-bus/multicast-bus-node';
+import { ClientStatus } from './client-status';
 import { problemWords } from './problem-words';
+import { ReceiverTraffic, SenderTraffic, statusWords } from './traffic-status';
 
-const TRAFFIC_REFRESH_MS = 2000;
-
-/** The status an in/out node shows for its side of the bus: yellow while joining or waiting, green when ready, red on error. */
-function statusFor(busNode: MulticastBusNode, state: SocketState): NodeStatus {
-  const text = state.problem ? busNode.brief(state.problem) : '';
-  switch (state.phase) {
-    case 'ready':
-      return { fill: 'green', shape: 'dot', text: busNode.bus?.label ?? '' };
-    case 'joining':
-      return { fill: 'yellow', shape: 'ring', text: busNode.brief({ code: 'joining' }) };
-    case 'waiting':
-      return { fill: 'yellow', shape: 'ring', text };
-    case 'error':
-      return { fill: 'red', shape: 'ring', text };
-  }
+/** A multicast out's link to its bus. */
+export interface SenderAttachment {
+  bus: MulticastBus;
+  /** The bus took a message: counted in the status, which turns green again after a failure. */
+  sent(): void;
+  /** A message could not be sent: the status shows why in brief; returns the error in full, for done(err). */
+  failed(error: unknown): Error;
 }
 
-/** An in/out node's link to its bus, or undefined when the bus is missing or misconfigured (the status already says so). */
-export interface BusAttachment {
-  busNode: MulticastBusNode;
-  /** Turns any error from the bus into one whose message is in words, for done(err). */
-  explain(error: unknown): Error;
+/** A multicast in's link to its bus. */
+export interface ReceiverAttachment {
+  bus: MulticastBus;
+  /** What the node counts of its own traffic for its status. */
+  traffic: ReceiverTraffic;
 }
 
 /**
- * Connects an in/out node to its config node: registers it as a client (a receiver when it gives `listen`), mirrors the bus state in the node's status,
- * and deregisters on close, calling done only once the bus has let go of the node.
+ * Connects a multicast out to its config node (see attach). Undefined when the bus is missing or misconfigured: the
+ * status says so, and unattachedError says it in full.
  */
-export function attachToBus(RED: NodeAPI, node: Node, busId: string, listen?: BusReceiver['onMessage']): BusAttachment | undefined {
+export function attachSender(RED: NodeAPI, node: Node, busId: string): SenderAttachment | undefined {
+  const attached = attach(RED, node, busId, (label) => new SenderTraffic(statusWords(RED, node.type), label));
+  if (!attached) return undefined;
+  const { busNode, bus, status, traffic } = attached;
+  return {
+    bus,
+    sent() {
+      traffic.sent();
+      status.succeeded();
+    },
+    failed(error) {
+      const carried = problemOf(error);
+      status.failed(carried ? busNode.brief(carried.problem) : String((error as Error)?.message ?? error));
+      return explain(busNode, error);
+    },
+  };
+}
+
+/** Connects a multicast in to its config node (see attach); `listen` gets every message of the bus. */
+export function attachReceiver(RED: NodeAPI, node: Node, busId: string, listen: BusReceiver['onMessage']): ReceiverAttachment | undefined {
+  const attached = attach(
+    RED,
+    node,
+    busId,
+    (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped),
+    listen,
+  );
+  return attached && { bus: attached.bus, traffic: attached.traffic };
+}
+
+/** Why a node has no bus to use, in full: there is none, or every problem of its settings. */
+export function unattachedError(RED: NodeAPI, node: Node, busId: string): Error {
+  const busNode = busNodeOf(RED, busId);
+  if (busNode && busNode.configProblems.length > 0) return new Error(busNode.describeAll(busNode.configProblems));
+  return new Error(problemWords(RED, node.type, 'errors').full({ code: 'no-bus' }));
+}
+
+/**
+ * Registers an in/out node with its bus (as a receiver when it gives `listen`), shows the bus state and the node's own
+ * traffic in its status, and deregisters on close, calling done only once the bus has let go of the node. Undefined,
+ * with a red status, when the bus is missing or misconfigured.
+ */
+function attach<T extends { text(): string }>(
+  RED: NodeAPI,
+  node: Node,
+  busId: string,
+  trafficOf: (label: string, bus: MulticastBus) => T,
+  listen?: BusReceiver['onMessage'],
+): { busNode: MulticastBusNode; bus: MulticastBus; status: ClientStatus; traffic: T } | undefined {
   const busNode = busNodeOf(RED, busId);
   if (!busNode) {
     // Each node type's own catalog holds this message, since the config node is not there to word it.
@@ -44,52 +87,35 @@ export function attachToBus(RED: NodeAPI, node: Node, busId: string, listen?: Bu
   }
   const bus = busNode.bus;
   if (!bus) {
-    node.status({ fill: 'red', shape: 'ring', text: busNode.brief(busNode.configProblems[0]) });
+    // The config node logs every problem in full; the status names the first and counts the rest.
+    node.status({ fill: 'red', shape: 'ring', text: busNode.briefAll(busNode.configProblems) });
     return undefined;
   }
+  const traffic = trafficOf(bus.label, bus);
+  const status = new ClientStatus(node, {
+    state: (state) => (state.phase === 'joining' ? busNode.brief({ code: 'joining' }) : state.problem ? busNode.brief(state.problem) : ''),
+    traffic: () => traffic.text(),
+  });
   const side = listen ? 'receive' : 'send';
-  // While a receiver is ready its status also shows the message rate and the losses, refreshed every few seconds.
-  let traffic: NodeJS.Timeout | undefined;
-  let shown = '';
-  const showTraffic = (() => {
-    let last = bus.summary();
-    let lastAt = Date.now();
-    return () => {
-      const now = bus.summary();
-      const rate = ((now.messages - last.messages) * 1000) / Math.max(1, Date.now() - lastAt);
-      last = now;
-      lastAt = Date.now();
-      const lost = now.lost > 0 ? ` · lost ${now.lost}` : '';
-      const dropped = now.dropped > 0 ? ` · dropped ${now.dropped}` : '';
-      const text = `${bus.label} · ${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s${lost}${dropped}`;
-      if (text !== shown) node.status({ fill: 'green', shape: 'dot', text: (shown = text) });
-    };
-  })();
   const onState = (state: SocketState) => {
-    clearInterval(traffic);
-    shown = '';
-    node.status(statusFor(busNode, state));
+    status.changed(state);
     busNode.report(side, state);
-    if (side === 'receive' && state.phase === 'ready') {
-      traffic = setInterval(showTraffic, TRAFFIC_REFRESH_MS);
-      traffic.unref();
-    }
   };
   let registered: BusClient;
   if (listen) bus.addReceiver((registered = { onState, onMessage: listen }));
   else bus.addSender((registered = { onState }));
   node.on('close', (_removed: boolean, done: () => void) => {
-    clearInterval(traffic);
+    status.stop();
     bus.remove(registered).then(done, done);
   });
-  return {
-    busNode,
-    explain(error) {
-      const carried = problemOf(error);
-      if (!carried) return error instanceof Error ? error : new Error(String(error));
-      // The underlying problem says what to do; the outer one only what happened to the message.
-      if (!carried.underlying) return new Error(busNode.describe(carried.problem));
-      return new Error(`${busNode.brief(carried.problem)}: ${busNode.describe(carried.underlying)}`);
-    },
-  };
+  return { busNode, bus, status, traffic };
+}
+
+/** Turns any error from the bus into one whose message is in words, with what to do: for done(err). */
+function explain(busNode: MulticastBusNode, error: unknown): Error {
+  const carried = problemOf(error);
+  if (!carried) return error instanceof Error ? error : new Error(String(error));
+  // The underlying problem says what to do; the outer one only what happened to the message.
+  if (!carried.underlying) return new Error(busNode.describe(carried.problem));
+  return new Error(`${busNode.brief(carried.problem)}: ${busNode.describe(carried.underlying)}`);
 }

@@ -1,5 +1,9 @@
-import { BUS_FIELDS } from '../../core/bus-fields';
-import { asValidator, CATALOG, datagramFitsGroup, fieldInRange, isMulticastGroup, sourcesFitGroup, validator } from '../../editor/field-validation';
+import { BUS_FIELDS, fieldText } from '../../core/bus-fields';
+import { keyTextProblem } from '../../core/key-text';
+import { showFieldMessages } from '../../editor/field-messages';
+import { CATALOG, datagramFitsGroup, isMulticastGroup, rangeCheck, sourcesFitGroup, validator } from '../../editor/field-validation';
+import { setUpInterfacePicker } from './interface-picker';
+import { setUpTestButton } from './test-button';
 
 interface BusProperties {
   name: string;
@@ -10,8 +14,8 @@ interface BusProperties {
   loopback: boolean;
   framing: string;
   maxDatagram: number;
-  maxMessage: number;
-  rcvbuf: number;
+  maxMessage: number | string;
+  rcvbuf: number | string;
   source: string;
   rejoin: number;
   security: string;
@@ -23,156 +27,171 @@ interface BusCredentials {
   previousKey: string;
 }
 
-/** The current text of a dialog field. */
-function text(field: string): string {
-  return String($(`#node-config-input-${field}`).val() ?? '').trim();
+/** The bus node whose dialog is open: its validators read the dialog's fields, every other bus node its own values. */
+let editing: unknown;
+
+/** Marks `node` as the one whose dialog is open, until it is saved or cancelled. */
+function beginEditing(node: unknown): void {
+  editing = node;
 }
 
-interface InterfaceChoice {
-  name: string;
-  addresses: { address: string; family: string }[];
+/** A field of the bus being validated, as typed in its open dialog or as saved on the node. */
+function fieldOf(node: unknown, field: string): string {
+  const input = $(`#node-config-input-${field}`);
+  if (node === editing && input.length > 0) return String(input.val() ?? '').trim();
+  return String((node as Record<string, unknown>)[field] ?? '').trim();
 }
+
+/** A key of the bus being validated: typed in the dialog, or what the node holds ('__PWRD__' when the runtime has one). */
+function keyOf(node: unknown, field: 'key' | 'previousKey'): string {
+  const input = $(`#node-config-input-${field}`);
+  if (node === editing && input.length > 0) return String(input.val() ?? '');
+  const credentials = (node as { credentials?: Record<string, unknown> }).credentials ?? {};
+  if (typeof credentials[field] === 'string') return credentials[field] as string;
+  return credentials[`has_${field}`] ? '__PWRD__' : '';
+}
+
+/** Why a typed key cannot be used, or undefined; the saved key ('__PWRD__') was checked when it was typed. */
+function typedKeyProblem(text: string): string | undefined {
+  return text === '__PWRD__' ? undefined : keyTextProblem(text);
+}
+
+/** RED.tabs as Node-RED 4 has it (the published types describe an older API). */
+interface EditorTabs {
+  create(options: { id: string; onchange(tab: { id: string }): void }): { addTab(tab: { id: string; label: string }): void };
+}
+
+/** Credentials with validators, which Node-RED runs in the dialog (the published types predate them). */
+type CheckedCredentials = Record<keyof BusCredentials, { type: 'password' }>;
+
+const check = (key: string) => `multicast-bus.validation.${key}`;
+const IP_OR_NAME = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+(%\S+)?)$/i;
 
 RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
   category: 'config',
   defaults: {
     name: { value: '' },
-    group: { value: BUS_FIELDS.group.default, required: true, validate: validator('multicast-bus.validation.group', isMulticastGroup) },
-    port: { value: BUS_FIELDS.port.default, required: true, validate: validator('multicast-bus.validation.port', fieldInRange('port')) },
-    ttl: { value: BUS_FIELDS.ttl.default, required: true, validate: validator('multicast-bus.validation.ttl', fieldInRange('ttl')) },
-    iface: { value: BUS_FIELDS.iface.default },
+    group: {
+      value: BUS_FIELDS.group.default,
+      required: true,
+      validate: validator(CATALOG, (v) => (isMulticastGroup(v) ? undefined : check('group'))),
+    },
+    port: { value: BUS_FIELDS.port.default, required: true, validate: validator(CATALOG, rangeCheck('port', check('port'))) },
+    ttl: { value: BUS_FIELDS.ttl.default, required: true, validate: validator(CATALOG, rangeCheck('ttl', check('ttl'))) },
+    iface: {
+      value: BUS_FIELDS.iface.default,
+      validate: validator(CATALOG, (v) =>
+        v === '' || v === '*' || IP_OR_NAME.test(v) || BUS_FIELDS.iface.namePattern.test(v) ? undefined : check('iface'),
+      ),
+    },
     loopback: { value: BUS_FIELDS.loopback.default },
     framing: { value: BUS_FIELDS.framing.default },
     maxDatagram: {
       value: BUS_FIELDS.maxDatagram.default,
-      validate: asValidator(function (this: unknown, value: string, _opt?: unknown) {
-        const group = String($('#node-config-input-group').val() ?? (this as { group?: string }).group ?? '');
-        return datagramFitsGroup(String(value ?? '').trim(), group) ? true : RED._(`${CATALOG}:multicast-bus.validation.maxDatagram`);
-      }),
+      validate: validator(CATALOG, (v, node) => (v === '' || datagramFitsGroup(v, fieldOf(node, 'group')) ? undefined : check('maxDatagram'))),
     },
-    maxMessage: { value: BUS_FIELDS.maxMessage.default, validate: validator('multicast-bus.validation.maxMessage', fieldInRange('maxMessage')) },
-    rcvbuf: { value: BUS_FIELDS.rcvbuf.default, validate: validator('multicast-bus.validation.rcvbuf', fieldInRange('rcvbuf')) },
+    maxMessage: {
+      value: fieldText('maxMessage', BUS_FIELDS.maxMessage.default),
+      validate: validator(CATALOG, rangeCheck('maxMessage', check('maxMessage'))),
+    },
+    rcvbuf: { value: fieldText('rcvbuf', BUS_FIELDS.rcvbuf.default), validate: validator(CATALOG, rangeCheck('rcvbuf', check('rcvbuf'))) },
     source: {
       value: BUS_FIELDS.source.default,
-      validate: asValidator(function (this: unknown, value: string, _opt?: unknown) {
-        const group = String($('#node-config-input-group').val() ?? (this as { group?: string }).group ?? '');
-        return sourcesFitGroup(String(value ?? ''), group) ? true : RED._(`${CATALOG}:multicast-bus.validation.source`);
+      validate: validator(CATALOG, (v, node) => (sourcesFitGroup(v, fieldOf(node, 'group')) ? undefined : check('source'))),
+    },
+    rejoin: { value: BUS_FIELDS.rejoin.default, validate: validator(CATALOG, rangeCheck('rejoin', check('rejoin'))) },
+    // A sealed bus without a usable key is invalid; the key is a credential, which Node-RED does not check outside the dialog.
+    security: {
+      value: BUS_FIELDS.security.default,
+      validate: validator(CATALOG, (v, node) => {
+        if (v !== 'sealed') return undefined;
+        const problem = typedKeyProblem(keyOf(node, 'key'));
+        return problem ? check(problem) : undefined;
       }),
     },
-    rejoin: { value: BUS_FIELDS.rejoin.default, validate: validator('multicast-bus.validation.rejoin', fieldInRange('rejoin')) },
-    security: { value: BUS_FIELDS.security.default },
-    replayWindow: {
-      value: BUS_FIELDS.replayWindow.default,
-      validate: validator('multicast-bus.validation.replayWindow', fieldInRange('replayWindow')),
-    },
+    replayWindow: { value: BUS_FIELDS.replayWindow.default, validate: validator(CATALOG, rangeCheck('replayWindow', check('replayWindow'))) },
   },
   credentials: {
-    key: { type: 'password' },
-    previousKey: { type: 'password' },
-  },
+    key: {
+      type: 'password',
+      validate: validator(CATALOG, (v, node) => {
+        const problem = fieldOf(node, 'security') === 'sealed' ? typedKeyProblem(v) : undefined;
+        return problem ? check(problem) : undefined;
+      }),
+    },
+    previousKey: {
+      type: 'password',
+      validate: validator(CATALOG, (v) => (v === '' || !typedKeyProblem(v) ? undefined : check('previousKey'))),
+    },
+  } as CheckedCredentials,
   label: function () {
     if (this.name) return this.name;
-    const where = String(this.group).includes(':') ? `[${this.group}]:${this.port}` : `${this.group}:${this.port}`;
-    return this.iface ? `${where} · ${this.iface}` : where;
+    return String(this.group).includes(':') ? `[${this.group}]:${this.port}` : `${this.group}:${this.port}`;
   },
   oneditprepare: function () {
-    // Say what is wrong under the field as the user types, not only with a red border.
-    const inline: [string, () => string | undefined][] = [
-      ['group', () => (isMulticastGroup(text('group')) ? undefined : 'group')],
-      ['port', () => (fieldInRange('port')(text('port')) ? undefined : 'port')],
-      ['ttl', () => (fieldInRange('ttl')(text('ttl')) ? undefined : 'ttl')],
-      ['source', () => (sourcesFitGroup(text('source'), text('group')) ? undefined : 'source')],
-    ];
-    const refresh = () => {
-      for (const [field, check] of inline) {
-        const problem = check();
-        $(`#multicast-bus-message-${field}`).text(problem ? RED._(`${CATALOG}:multicast-bus.validation.${problem}`) : '');
-      }
-    };
-    for (const [field] of inline) $(`#node-config-input-${field}`).on('input change', refresh);
-    $('#node-config-input-group').on('input change', refresh);
-    refresh();
-
-    $('#multicast-bus-test').on('click', () => {
-      const result = $('#multicast-bus-test-result').empty();
-      $('<li>')
-        .text(RED._(`${CATALOG}:multicast-bus.probe.running`))
-        .appendTo(result);
-      const fields = [
-        'group',
-        'port',
-        'ttl',
-        'iface',
-        'framing',
-        'maxDatagram',
-        'maxMessage',
-        'rcvbuf',
-        'source',
-        'rejoin',
-        'security',
-        'replayWindow',
-      ];
-      const body: Record<string, unknown> = Object.fromEntries(fields.map((field) => [field, text(field)]));
-      body.loopback = $('#node-config-input-loopback').prop('checked');
-      $.ajax({ url: 'multicast-bus/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body) })
-        .done((answer: { ok: boolean; steps: { ok: boolean; text: string }[] }) => {
-          result.empty();
-          for (const step of answer.steps) {
-            $('<li>')
-              .addClass(step.ok ? 'multicast-bus-test-ok' : 'multicast-bus-test-failed')
-              .append(
-                $('<i>')
-                  .addClass(step.ok ? 'fa fa-check' : 'fa fa-times')
-                  .css({ color: step.ok ? '#3a3' : '#d33', width: '18px' }),
-              )
-              .append($('<span>').text(step.text))
-              .appendTo(result);
-          }
-          $('<li>')
-            .css({ 'margin-top': '6px', opacity: 0.8 })
-            .text(RED._(`${CATALOG}:multicast-bus.probe.advice`))
-            .appendTo(result);
-        })
-        .fail((xhr: { status: number; responseText: string }) => {
-          result.empty();
-          $('<li>').addClass('multicast-bus-test-failed').text(`${xhr.status}: ${xhr.responseText}`).appendTo(result);
-        });
+    beginEditing(this);
+    // A new bus gets a short name, as a new flow gets "Flow 1": its address does not fit the configuration sidebar.
+    if (!RED.nodes.node(this.id) && !this.name) {
+      const taken = new Set<string>();
+      RED.nodes.eachConfig((config: object) => {
+        const { type, name } = config as { type: string; name?: string };
+        if (type === 'multicast-bus' && name) taken.add(name);
+        return true;
+      });
+      let number = 1;
+      while (taken.has(RED._(`${CATALOG}:multicast-bus.label.newName`, { number }))) number++;
+      $('#node-config-input-name').val(RED._(`${CATALOG}:multicast-bus.label.newName`, { number }));
+    }
+    const tabs = (RED.tabs as unknown as EditorTabs).create({
+      id: 'multicast-bus-tabs',
+      onchange: (tab: { id: string }) => {
+        $('#multicast-bus-tabs-content').children().hide();
+        $(`#${tab.id}`).show();
+      },
     });
+    for (const tab of ['connection', 'messages', 'security', 'advanced']) {
+      tabs.addTab({ id: `multicast-bus-tab-${tab}`, label: RED._(`${CATALOG}:multicast-bus.tab.${tab}`) });
+    }
+    // Saved before sizes took units: show 16777216 as "16 MiB".
+    for (const field of ['maxMessage', 'rcvbuf'] as const) {
+      const input = $(`#node-config-input-${field}`);
+      if (/^\d+$/.test(String(input.val()))) input.val(fieldText(field, Number(input.val())));
+    }
 
-    // Datagram size and message limit only mean something with LCM framing.
-    $('#node-config-input-framing')
-      .on('change', function () {
-        $('.multicast-bus-lcm-only').toggle($(this).val() === 'lcm');
-      })
-      .trigger('change');
-    $('#node-config-input-security')
-      .on('change', function () {
-        $('.multicast-bus-sealed-only').toggle($(this).val() === 'sealed');
-      })
-      .trigger('change');
+    const showWhen = (select: string, attribute: string, onlyClass: string, value: string) =>
+      $(select)
+        .on('change', function () {
+          const chosen = String($(this).val());
+          $(onlyClass).toggle(chosen === value);
+          $(`[data-${attribute}]`).each(function () {
+            $(this).toggle($(this).attr(`data-${attribute}`) === chosen);
+          });
+        })
+        .trigger('change');
+    // Datagram size and largest message only mean something with LCM framing; key fields only on a sealed bus.
+    showWhen('#node-config-input-framing', 'framing', '.multicast-bus-lcm-only', 'lcm');
+    showWhen('#node-config-input-security', 'security', '.multicast-bus-sealed-only', 'sealed');
+
     // A random 256-bit key, made in the browser: paste the same on every host of the bus.
     $('#multicast-bus-generate-key').on('click', () => {
       const bytes = crypto.getRandomValues(new Uint8Array(32));
       $('#node-config-input-key')
         .attr('type', 'text')
-        .val(btoa(String.fromCharCode(...bytes)));
+        .val(btoa(String.fromCharCode(...bytes)))
+        .trigger('change');
     });
-    // Offer the host's interfaces while keeping the field free text: Node-RED may run on another machine than the browser.
-    const list = $('#multicast-bus-interfaces');
-    $.getJSON('multicast-bus/interfaces', (interfaces: InterfaceChoice[]) => {
-      list.empty();
-      $('<option>')
-        .attr('value', '')
-        .text(RED._(`${CATALOG}:multicast-bus.placeholder.iface`))
-        .appendTo(list);
-      $('<option>')
-        .attr('value', '*')
-        .text(RED._(`${CATALOG}:multicast-bus.placeholder.allInterfaces`))
-        .appendTo(list);
-      for (const choice of interfaces) {
-        const addresses = choice.addresses.map((a) => a.address).join(', ');
-        $('<option>').attr('value', choice.name).text(`${choice.name} (${addresses})`).appendTo(list);
-      }
-    });
+
+    setUpInterfacePicker();
+    showFieldMessages(this, 'node-config-input', '#multicast-bus-tabs-content');
+    setUpTestButton();
+  },
+  oneditsave: function () {
+    editing = undefined;
+  },
+  oneditcancel: function () {
+    editing = undefined;
+  },
+  oneditdelete: function () {
+    editing = undefined;
   },
 });

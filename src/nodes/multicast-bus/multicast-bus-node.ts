@@ -17,6 +17,10 @@ export interface MulticastBusNode extends Node<BusCredentials> {
   describe(problem: Problem): string;
   /** The problem in the few words a node status holds. */
   brief(problem: Problem): string;
+  /** The first of several problems in brief, and how many more there are: `… (+2 more)`, for a status. */
+  briefAll(problems: Problem[]): string;
+  /** Every problem in full, joined by '; ': for the log and Catch nodes. */
+  describeAll(problems: Problem[]): string;
   /** Logs a side's new problem once, not on every retry. */
   report(side: 'receive' | 'send', state: SocketState): void;
 }

@@ -4,6 +4,7 @@ import { parseBusSettings } from '../../core/bus-settings';
 import { listInterfaces } from '../../core/interface-resolver';
 import { MulticastBus } from '../../core/multicast-bus';
 import { probeBus } from '../../core/bus-probe';
+import type { Problem } from '../../core/problem';
 import { problemWords } from '../bus-client/problem-words';
 import { busNodeOf, type BusCredentials, type MulticastBusNode } from './multicast-bus-node';
 
@@ -26,6 +27,13 @@ interface MulticastBusDef extends NodeDef {
 export = function registerMulticastBus(RED: NodeAPI): void {
   const words = problemWords(RED, 'multicast-bus', 'problems');
   const describe = words.full;
+  const describeAll = (problems: Problem[]) => problems.map(describe).join('; ');
+  const briefAll = (problems: Problem[]) => {
+    const [first, ...more] = problems;
+    if (!first) return '';
+    const brief = words.brief(first);
+    return more.length === 0 ? brief : RED._('multicast-bus.status.more', { first: brief, count: more.length });
+  };
 
   function MulticastBusConfig(this: MulticastBusNode, config: MulticastBusDef) {
     RED.nodes.createNode(this, config);
@@ -34,6 +42,8 @@ export = function registerMulticastBus(RED: NodeAPI): void {
 
     node.describe = describe;
     node.brief = words.brief;
+    node.briefAll = briefAll;
+    node.describeAll = describeAll;
     node.report = (side, state) => {
       const key = state.problem ? JSON.stringify(state.problem) : '';
       if (key === lastReported[side]) return;
@@ -54,7 +64,7 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     }
     node.configProblems = problems;
     if (problems.length > 0 || !('settings' in parsed)) {
-      node.error(problems.map(node.describe).join('; '));
+      node.error(describeAll(problems));
     } else {
       const keys = sealed
         ? Promise.all([
@@ -123,7 +133,7 @@ export = function registerMulticastBus(RED: NodeAPI): void {
       return;
     }
     if (!node.bus) {
-      res.status(409).json({ error: node.configProblems.map(node.describe).join('; ') });
+      res.status(409).json({ error: node.describeAll(node.configProblems) });
       return;
     }
     res.json(node.bus.stats());

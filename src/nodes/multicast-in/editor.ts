@@ -1,4 +1,5 @@
-import { BUS_CLIENT_DEFAULTS, busClientDefinition } from '../../editor/bus-client-definition';
+import { busClientDefinition, filterProblem } from '../../editor/bus-client-definition';
+import { validator } from '../../editor/field-validation';
 
 interface InProperties {
   name: string;
@@ -8,8 +9,13 @@ interface InProperties {
 }
 
 RED.nodes.registerType<InProperties>('multicast-in', {
-  ...busClientDefinition('multicast in'),
-  defaults: { ...BUS_CLIENT_DEFAULTS, datatype: { value: 'auto', required: true } },
+  ...busClientDefinition('multicast in', 'multicast-in.svg'),
+  defaults: {
+    name: { value: '' },
+    bus: { value: '', type: 'multicast-bus', required: true },
+    topic: { value: '', validate: validator('node-red-contrib-multicast-bus/multicast-in', filterProblem) },
+    datatype: { value: 'auto', required: true },
+  },
   inputs: 0,
   outputs: 1,
 });

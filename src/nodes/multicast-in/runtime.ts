@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-decoding';
 import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
-import { attachToBus } from '../bus-client/attach-to-bus';
+import { attachReceiver } from '../bus-client/attach-to-bus';
 import { problemWords } from '../bus-client/problem-words';
 import { busNodeOf } from '../multicast-bus/multicast-bus-node';
 
@@ -30,14 +30,14 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     }
     const matches = topicFilter(topic);
 
-    const attachment = attachToBus(RED, node, config.bus, (message) => {
+    const attachment = attachReceiver(RED, node, config.bus, (message) => {
       if (message.topic !== undefined && !matches(message.topic)) return;
       const msg: NodeMessage & Record<string, unknown> = {
         topic: message.topic ?? topic,
         payload: undefined,
         ip: message.address,
         port: message.port,
-        group: attachment?.busNode.bus?.settings.group,
+        group: attachment?.bus.settings.group,
       };
       if (message.seq !== undefined) {
         msg.multicast = { sender: `${message.address}:${message.port}`, seq: message.seq, lost: message.lostBefore ?? 0 };
@@ -47,9 +47,11 @@ export = function registerMulticastIn(RED: NodeAPI): void {
       } catch (error) {
         // Only the json datatype throws; the raw bytes go with the error so a Catch node can still use them.
         msg.payload = message.payload;
+        attachment?.traffic.droppedOne(message.lostBefore);
         node.error(words.full({ code: 'not-json', params: { ip: message.address, port: message.port, detail: (error as Error).message } }), msg);
         return;
       }
+      attachment?.traffic.delivered(message.lostBefore);
       node.send(msg);
     });
   }

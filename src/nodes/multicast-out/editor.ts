@@ -1,4 +1,5 @@
-import { BUS_CLIENT_DEFAULTS, busClientDefinition } from '../../editor/bus-client-definition';
+import { busClientDefinition, sentTopicProblem } from '../../editor/bus-client-definition';
+import { validator } from '../../editor/field-validation';
 
 interface OutProperties {
   name: string;
@@ -7,8 +8,12 @@ interface OutProperties {
 }
 
 RED.nodes.registerType<OutProperties>('multicast-out', {
-  ...busClientDefinition('multicast out'),
-  defaults: BUS_CLIENT_DEFAULTS,
+  ...busClientDefinition('multicast out', 'multicast-out.svg'),
+  defaults: {
+    name: { value: '' },
+    bus: { value: '', type: 'multicast-bus', required: true },
+    topic: { value: '', validate: validator('node-red-contrib-multicast-bus/multicast-out', sentTopicProblem) },
+  },
   inputs: 1,
   outputs: 0,
   align: 'right',

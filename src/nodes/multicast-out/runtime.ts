@@ -1,8 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { topicToSend } from '../../core/default-topic';
 import { payloadToBuffer } from '../../core/payload-encoding';
-import { attachToBus } from '../bus-client/attach-to-bus';
-import { problemWords } from '../bus-client/problem-words';
-import { busNodeOf } from '../multicast-bus/multicast-bus-node';
+import { attachSender, unattachedError } from '../bus-client/attach-to-bus';
 
 interface MulticastOutDef extends NodeDef {
   bus: string;
@@ -13,29 +12,31 @@ export = function registerMulticastOut(RED: NodeAPI): void {
   function MulticastOut(this: Node, config: MulticastOutDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const attachment = attachToBus(RED, node, config.bus);
+    const attachment = attachSender(RED, node, config.bus);
 
     node.on('input', (msg, _send, done) => {
-      const bus = attachment?.busNode.bus;
-      if (!attachment || !bus) {
-        // Either no bus at all, or one whose settings are wrong: say which.
-        const busNode = busNodeOf(RED, config.bus);
-        const problem = busNode?.configProblems[0];
-        done(new Error(busNode && problem ? busNode.describe(problem) : problemWords(RED, 'multicast-out', 'errors').full({ code: 'no-bus' })));
+      // done() gets the error's text, not the Error: the debug sidebar shows a string whole but an Error as an object
+      // preview cut after 30 characters. Catch nodes get the same msg.error.message either way.
+      const fail = (error: Error) => (done as (err?: Error | string) => void)(error.message);
+      if (!attachment) {
+        // No bus at all, or one whose settings are wrong: the status already shows it; the error names every problem.
+        fail(unattachedError(RED, node, config.bus));
         return;
       }
       let bytes: Buffer;
       try {
         bytes = payloadToBuffer(msg.payload);
       } catch (error) {
-        done(attachment.explain(error));
+        fail(attachment.failed(error));
         return;
       }
-      // The node's own topic wins; otherwise msg.topic. Raw framing carries no topic, LCM framing requires one.
-      const topic = config.topic || (typeof msg.topic === 'string' ? msg.topic : '');
-      bus.publish(topic, bytes).then(
-        () => done(),
-        (error: unknown) => done(attachment.explain(error)),
+      // Raw framing carries no topic; LCM framing needs one, so a message without any goes out on the default topic.
+      attachment.bus.publish(topicToSend(config.topic, msg.topic), bytes).then(
+        () => {
+          attachment.sent();
+          done();
+        },
+        (error: unknown) => fail(attachment.failed(error)),
       );
     });
   }
