@@ -53,7 +53,8 @@ const reason = reasonToInstall();
 if (reason !== undefined) {
   // The npm that runs this hook, when there is one (npm sets npm_execpath for its scripts), else the one on PATH.
   const [command, args] = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
-  const ci = ['ci', '--no-audit', '--no-fund'];
+  // --include=dev: the tests and the demo need the dev dependencies even where NODE_ENV=production.
+  const ci = ['ci', '--include=dev', '--no-audit', '--no-fund'];
   process.stdout.write(`${reason}: installing the dependencies with \`npm ${ci.join(' ')}\`\n`);
   const result = spawnSync(command, [...args, ...ci], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {

@@ -12,7 +12,8 @@ export class RateMeter {
 
   constructor(
     private readonly windowMs = 10_000,
-    private readonly now: () => number = Date.now,
+    // A monotonic clock: a wall clock stepped back by NTP would show a rate of 0.
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.marks = [{ at: now(), total: 0 }];
   }

@@ -1,14 +1,9 @@
 import { topicFilterProblem } from '../core/topic-filter';
 import { showFieldMessages } from './field-messages';
-import { lcmTopicProblem } from './field-validation';
+import { beginEditing, isEditing, lcmTopicProblem } from './field-validation';
 
-/** The in/out node whose dialog is open: its validators read the bus picked there, every other node its saved bus. */
-let editing: unknown;
-
-/** Marks `node` as the one whose dialog is open, until it is saved or cancelled. */
-function beginEditing(node: unknown): void {
-  editing = node;
-}
+/** The dialog of an in/out node: its validators read the bus picked there, every other node its saved bus. */
+const DIALOG = '#multicast-bus-client-fields';
 
 /** What multicast-in and multicast-out share in the editor: palette look, label, and messages under wrong fields. */
 export function busClientDefinition(paletteLabel: string, icon: string) {
@@ -24,18 +19,15 @@ export function busClientDefinition(paletteLabel: string, icon: string) {
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function (this: unknown) {
-      beginEditing(this);
-      showFieldMessages(this, 'node-input', '#multicast-bus-client-fields');
+      beginEditing(this, DIALOG);
+      showFieldMessages(this, 'node-input', DIALOG);
     },
-    oneditsave: () => (editing = undefined),
-    oneditcancel: () => (editing = undefined),
   };
 }
 
 /** The framing of the bus a client uses: the one picked in its open dialog, else its saved bus; lcm when unknown. */
 export function framingOfBus(node: unknown): string {
-  const picked = $('#node-input-bus');
-  const busId = node === editing && picked.length > 0 ? String(picked.val() ?? '') : String((node as { bus?: string }).bus ?? '');
+  const busId = isEditing(node, DIALOG) ? String($('#node-input-bus').val() ?? '') : String((node as { bus?: string }).bus ?? '');
   const bus = RED.nodes.node(busId) as { framing?: string } | null;
   return bus?.framing ?? 'lcm';
 }

@@ -50,8 +50,6 @@ export function isMulticastGroup(value: string): boolean {
   return multicastFamily(value) !== undefined;
 }
 
-const IP_TEXT = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
-
 /** True when the Sources field is empty, or lists addresses of the group's family and the group is source-specific. */
 export function sourcesFitGroup(sources: string, group: string): boolean {
   const list = sources
@@ -61,7 +59,34 @@ export function sourcesFitGroup(sources: string, group: string): boolean {
   if (list.length === 0) return true;
   const family = multicastFamily(group);
   const sameFamily = (source: string) => (source.includes(':') ? family === 'IPv6' : family === 'IPv4');
-  return list.every((s) => IP_TEXT.test(s) && sameFamily(s)) && isSourceSpecificGroup(group);
+  return list.every((s) => isAddress(s) && sameFamily(s)) && isSourceSpecificGroup(group);
+}
+
+/** True for text that is an IPv4 address (four numbers of 0–255) or an IPv6 address (with an optional %zone), as the runtime's isIP takes them. */
+export function isAddress(text: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) return v4.slice(1).every((part) => Number(part) <= 255);
+  if (!text.includes(':')) return false;
+  try {
+    // The URL parser knows IPv6's forms (::, embedded IPv4); a zone is not part of the address.
+    new URL(`http://[${text.replace(/%[^%]*$/, '')}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The node whose dialog is open, remembered on the dialog itself (`container`), so it is forgotten whenever the dialog
+ * closes, however it closes (Done, Cancel, Delete).
+ */
+export function isEditing(node: unknown, container: string): boolean {
+  return $(container).data('multicast-bus-editing') === node;
+}
+
+/** Remembers `node` as the one whose dialog, `container`, is open. */
+export function beginEditing(node: unknown, container: string): void {
+  $(container).data('multicast-bus-editing', node as object);
 }
 
 /** What is wrong with a topic a multicast out sends on an LCM bus ('topic-nul', 'topic-too-long'), or undefined. */

@@ -290,6 +290,15 @@ describe('the first ten minutes in the editor, in a real browser', function () {
       'the tab is marked',
     );
     await page.locator('#node-config-input-replayWindow').fill('120');
+    await closeDialogs();
+    assert.equal(await hasTriangle(ids.out), false);
+    // The editor never gets the key back from the runtime: after a deploy and a reload the bus is still valid.
+    await deploy();
+    await page.reload();
+    await page.locator(`[id="${ids.out}"]`).waitFor();
+    assert.equal(await hasTriangle(ids.out), false, 'a deployed sealed bus stays valid after a reload');
+    await openBusOf(ids.out);
+    await page.click('#multicast-bus-tabs a[href="#multicast-bus-tab-security"]');
     await page.selectOption('#node-config-input-security', 'none');
     await closeDialogs();
     assert.equal(await hasTriangle(ids.out), false);

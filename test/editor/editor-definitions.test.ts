@@ -20,7 +20,7 @@ function editorDefinition(type: string): any {
     _: (key: string) => `«${key}»`,
   };
   // Validators that look at another field read the dialog through jQuery; with no dialog open they use the node's value.
-  runInNewContext(script, { RED, TextEncoder, $: () => ({ val: () => undefined }) });
+  runInNewContext(script, { RED, TextEncoder, URL, $: () => ({ val: () => undefined, data: () => undefined }) });
   assert.ok(registered[type], `${type} registered`);
   return registered[type];
 }
@@ -67,6 +67,14 @@ describe('editor definitions as built into nodes/*.html', () => {
       '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.key-missing»',
     );
     assert.equal(def.defaults.security.validate.call({ credentials: { has_key: true } }, 'sealed'), true, 'a key the runtime holds');
+    assert.equal(def.defaults.security.validate.call({}, 'sealed'), true, 'credentials the editor was never sent (after a reload)');
+    assert.equal(def.defaults.group.validate(''), true, 'empty is the default');
+    assert.equal(def.defaults.iface.validate('fe80::1%eth0'), true);
+    assert.equal(
+      def.defaults.iface.validate('a:b'),
+      '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.iface»',
+      'what isIP refuses',
+    );
     assert.equal(
       def.defaults.security.validate.call({ credentials: { key: 'short' } }, 'sealed'),
       '«node-red-contrib-multicast-bus/multicast-bus:multicast-bus.validation.key-too-short»',

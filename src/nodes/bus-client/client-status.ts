@@ -31,9 +31,12 @@ export class ClientStatus {
   changed(state: SocketState): void {
     this.state = state;
     this.failure = undefined;
-    clearInterval(this.refresh);
-    if (state.phase === 'ready') {
-      this.refresh = setInterval(() => this.show(), TRAFFIC_REFRESH_MS);
+    if (!this.refresh) {
+      // Ticks in every state, so the traffic's rate keeps its window and is right as soon as the node is ready again.
+      this.refresh = setInterval(() => {
+        this.texts.traffic();
+        this.show();
+      }, TRAFFIC_REFRESH_MS);
       // The bus's sockets hold the process while they are open; the status must not.
       this.refresh.unref();
     }
@@ -56,6 +59,7 @@ export class ClientStatus {
   /** The node is closing: no more refreshes. */
   stop(): void {
     clearInterval(this.refresh);
+    this.refresh = undefined;
   }
 
   private show(): void {

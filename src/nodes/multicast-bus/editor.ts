@@ -1,7 +1,17 @@
-import { BUS_FIELDS, fieldText } from '../../core/bus-fields';
+import { BUS_FIELDS, fieldNumber, fieldText, inRange } from '../../core/bus-fields';
 import { keyTextProblem } from '../../core/key-text';
 import { showFieldMessages } from '../../editor/field-messages';
-import { CATALOG, datagramFitsGroup, isMulticastGroup, rangeCheck, sourcesFitGroup, validator } from '../../editor/field-validation';
+import {
+  beginEditing,
+  CATALOG,
+  datagramFitsGroup,
+  isAddress,
+  isEditing,
+  isMulticastGroup,
+  rangeCheck,
+  sourcesFitGroup,
+  validator,
+} from '../../editor/field-validation';
 import { setUpInterfacePicker } from './interface-picker';
 import { setUpTestButton } from './test-button';
 
@@ -27,33 +37,30 @@ interface BusCredentials {
   previousKey: string;
 }
 
-/** The bus node whose dialog is open: its validators read the dialog's fields, every other bus node its own values. */
-let editing: unknown;
-
-/** Marks `node` as the one whose dialog is open, until it is saved or cancelled. */
-function beginEditing(node: unknown): void {
-  editing = node;
-}
+/** The dialog of a bus: its validators read its fields for the bus being edited, every other bus its own values. */
+const DIALOG = '#multicast-bus-tabs-content';
 
 /** A field of the bus being validated, as typed in its open dialog or as saved on the node. */
 function fieldOf(node: unknown, field: string): string {
-  const input = $(`#node-config-input-${field}`);
-  if (node === editing && input.length > 0) return String(input.val() ?? '').trim();
+  if (isEditing(node, DIALOG)) return String($(`#node-config-input-${field}`).val() ?? '').trim();
   return String((node as Record<string, unknown>)[field] ?? '').trim();
 }
 
-/** A key of the bus being validated: typed in the dialog, or what the node holds ('__PWRD__' when the runtime has one). */
-function keyOf(node: unknown, field: 'key' | 'previousKey'): string {
-  const input = $(`#node-config-input-${field}`);
-  if (node === editing && input.length > 0) return String(input.val() ?? '');
-  const credentials = (node as { credentials?: Record<string, unknown> }).credentials ?? {};
+/**
+ * A key of the bus being validated: typed in its dialog, '__PWRD__' when the runtime holds one, or undefined when the
+ * editor cannot know (Node-RED never sends credentials with the flows; the runtime's status says if one is missing).
+ */
+function keyOf(node: unknown, field: 'key' | 'previousKey'): string | undefined {
+  if (isEditing(node, DIALOG)) return String($(`#node-config-input-${field}`).val() ?? '');
+  const credentials = (node as { credentials?: Record<string, unknown> }).credentials;
+  if (!credentials) return undefined;
   if (typeof credentials[field] === 'string') return credentials[field] as string;
   return credentials[`has_${field}`] ? '__PWRD__' : '';
 }
 
-/** Why a typed key cannot be used, or undefined; the saved key ('__PWRD__') was checked when it was typed. */
-function typedKeyProblem(text: string): string | undefined {
-  return text === '__PWRD__' ? undefined : keyTextProblem(text);
+/** Why a typed key cannot be used, or undefined; a saved key ('__PWRD__') or one the editor cannot see is not judged. */
+function typedKeyProblem(text: string | undefined): string | undefined {
+  return text === undefined || text === '__PWRD__' ? undefined : keyTextProblem(text);
 }
 
 /** RED.tabs as Node-RED 4 has it (the published types describe an older API). */
@@ -65,23 +72,22 @@ interface EditorTabs {
 type CheckedCredentials = Record<keyof BusCredentials, { type: 'password' }>;
 
 const check = (key: string) => `multicast-bus.validation.${key}`;
-const IP_OR_NAME = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+(%\S+)?)$/i;
 
 RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
   category: 'config',
   defaults: {
     name: { value: '' },
+    // Empty fields take the default shown as the placeholder, in the editor as at runtime.
     group: {
       value: BUS_FIELDS.group.default,
-      required: true,
-      validate: validator(CATALOG, (v) => (isMulticastGroup(v) ? undefined : check('group'))),
+      validate: validator(CATALOG, (v) => (v === '' || isMulticastGroup(v) ? undefined : check('group'))),
     },
-    port: { value: BUS_FIELDS.port.default, required: true, validate: validator(CATALOG, rangeCheck('port', check('port'))) },
-    ttl: { value: BUS_FIELDS.ttl.default, required: true, validate: validator(CATALOG, rangeCheck('ttl', check('ttl'))) },
+    port: { value: BUS_FIELDS.port.default, validate: validator(CATALOG, rangeCheck('port', check('port'))) },
+    ttl: { value: BUS_FIELDS.ttl.default, validate: validator(CATALOG, rangeCheck('ttl', check('ttl'))) },
     iface: {
       value: BUS_FIELDS.iface.default,
       validate: validator(CATALOG, (v) =>
-        v === '' || v === '*' || IP_OR_NAME.test(v) || BUS_FIELDS.iface.namePattern.test(v) ? undefined : check('iface'),
+        v === '' || v === '*' || isAddress(v) || BUS_FIELDS.iface.namePattern.test(v) ? undefined : check('iface'),
       ),
     },
     loopback: { value: BUS_FIELDS.loopback.default },
@@ -129,7 +135,7 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     return String(this.group).includes(':') ? `[${this.group}]:${this.port}` : `${this.group}:${this.port}`;
   },
   oneditprepare: function () {
-    beginEditing(this);
+    beginEditing(this, DIALOG);
     // A new bus gets a short name, as a new flow gets "Flow 1": its address does not fit the configuration sidebar.
     if (!RED.nodes.node(this.id) && !this.name) {
       const taken = new Set<string>();
@@ -186,12 +192,13 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     setUpTestButton();
   },
   oneditsave: function () {
-    editing = undefined;
-  },
-  oneditcancel: function () {
-    editing = undefined;
-  },
-  oneditdelete: function () {
-    editing = undefined;
+    // A size saved as bytes and shown as "16 MiB" is saved as it was, so opening an old bus changes nothing.
+    for (const field of ['maxMessage', 'rcvbuf'] as const) {
+      const input = $(`#node-config-input-${field}`);
+      const saved = this[field];
+      if (/^\d+$/.test(String(saved)) && inRange(field, String(input.val())) && fieldNumber(field, String(input.val())) === Number(saved)) {
+        input.val(String(saved));
+      }
+    }
   },
 });

@@ -1,5 +1,6 @@
+import { BUS_FIELDS } from '../../core/bus-fields';
 import type { InterfaceChoice } from '../../core/interface-resolver';
-import { CATALOG } from '../../editor/field-validation';
+import { CATALOG, isAddress } from '../../editor/field-validation';
 
 const OTHER = '\u0000other';
 const say = (key: string, params?: Record<string, string>) => RED._(`${CATALOG}:multicast-bus.iface.${key}`, params);
@@ -15,9 +16,10 @@ export function setUpInterfacePicker(): void {
   const hint = $('#multicast-bus-iface-hint');
   let host: InterfaceChoice[] | undefined;
 
+  const isKnown = (value: string) => host?.some((choice) => choice.name === value || choice.addresses.some((a) => a.address === value));
   const render = () => {
     const value = String(input.val() ?? '').trim();
-    const known = host?.some((choice) => choice.name === value || choice.addresses.some((a) => a.address === value));
+    const known = isKnown(value);
     const osDefault = host?.find((choice) => choice.osDefault)?.name;
     select.empty();
     $('<option>')
@@ -32,7 +34,8 @@ export function setUpInterfacePicker(): void {
         .text(addresses ? `${choice.name} — ${addresses}` : choice.name)
         .appendTo(select);
     }
-    if (value !== '' && value !== '*' && host && !known) {
+    // A name the host lacks may come later; a wrong one stays in the text box, where its error shows.
+    if (BUS_FIELDS.iface.namePattern.test(value) && host && !known) {
       $('<option>')
         .val(value)
         .text(say('absent', { iface: value }))
@@ -49,9 +52,11 @@ export function setUpInterfacePicker(): void {
   const showHint = (value: string, osDefault: string | undefined, known: boolean | undefined) => {
     hint.css('color', '');
     if (!host) return hint.text('');
-    if (value === '') return hint.text(osDefault ? say('osDefaultHint', { iface: osDefault }) : say('noRoute'));
+    // Where the routing table cannot be read (not Linux) the dialog says nothing rather than guess.
+    if (value === '') return hint.text(osDefault ? say('osDefaultHint', { iface: osDefault }) : '');
     if (value === '*') return hint.text(say('allHint'));
-    if (!known) {
+    const wellFormed = isAddress(value) || BUS_FIELDS.iface.namePattern.test(value);
+    if (wellFormed && !known) {
       hint.css('color', 'var(--red-ui-text-color-warning, #b46a00)');
       return hint.text(say('absentHint', { iface: value }));
     }

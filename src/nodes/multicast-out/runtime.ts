@@ -17,7 +17,7 @@ export = function registerMulticastOut(RED: NodeAPI): void {
     node.on('input', (msg, _send, done) => {
       // done() gets the error's text, not the Error: the debug sidebar shows a string whole but an Error as an object
       // preview cut after 30 characters. Catch nodes get the same msg.error.message either way.
-      const fail = (error: Error) => (done as (err?: Error | string) => void)(error.message);
+      const fail = (error: Error) => (done as (err?: Error | string) => void)(error.message || String(error));
       if (!attachment) {
         // No bus at all, or one whose settings are wrong: the status already shows it; the error names every problem.
         fail(unattachedError(RED, node, config.bus));
@@ -31,7 +31,7 @@ export = function registerMulticastOut(RED: NodeAPI): void {
         return;
       }
       // Raw framing carries no topic; LCM framing needs one, so a message without any goes out on the default topic.
-      attachment.bus.publish(topicToSend(config.topic, msg.topic), bytes).then(
+      attachment.bus.publish(topicToSend(config.topic?.trim(), msg.topic), bytes).then(
         () => {
           attachment.sent();
           done();
