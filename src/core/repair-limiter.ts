@@ -1,37 +1,47 @@
-/** How often one datagram may be repaired, and how many repairs an idle sender may still send at once. */
+/** How often one datagram may be repaired, and how many repairs a sender may send beyond its own data rate. */
 export interface RepairLimiterOptions {
   lingerMs: number;
   burst: number;
+  /** Repairs a second may reach this multiple of the data datagrams sent in that second (plus burst). */
+  rateFactor: number;
 }
 
-/** A range is repaired at most once per 30 ms; 64 repairs on top of the sender's own rate (docs/reliability.md). */
-export const DEFAULT_REPAIR_LIMITS: RepairLimiterOptions = { lingerMs: 30, burst: 64 };
+/**
+ * A range is repaired at most once per 30 ms; repairs reach at most twice the sender's own rate plus 64 a second
+ * (docs/reliability.md): at 20% loss to 8 receivers about 83% of datagrams need a repair, and some repairs are lost
+ * and repaired again, so once the data rate is not enough.
+ */
+export const DEFAULT_REPAIR_LIMITS: RepairLimiterOptions = { lingerMs: 30, burst: 64, rateFactor: 2 };
 
 /** At most this many repaired datagrams are remembered for the linger, so a NAK flood cannot grow memory. */
 export const MAX_LINGERING = 4096;
 
-// The data rate is counted in buckets of 100 ms: a sum of eleven numbers, not a list of sends. Ten full buckets and
-// the current one span 1 to 1.1 s; the oldest counts only for its part still within the last second.
+// Data datagrams sent and repairs are both counted in buckets of 100 ms: sums of a few numbers, not lists of sends.
+// Each count errs on the safe side of "the last second": a send counts while all of its bucket is within the last
+// second (the current bucket and the nine before: the last 0.9 to 1 s), a repair while any of its bucket is (the
+// current and the ten before: the last 1 to 1.1 s). So in any second, repairs never exceed rateFactor times the sends
+// of that second plus burst.
 const BUCKET_MS = 100;
-const BUCKETS = 11;
+const REPAIR_BUCKETS = 11;
+const SENT_BUCKETS = 10;
 
 /**
  * Decides whether a NAKed datagram may be repaired now. NAKs for the same datagram from many receivers within one
- * linger cost one repair; and repairs come out of a token bucket holding at most `burst`, refilled at the sender's
- * own data rate over the last second, so a NAK flood makes a sender send at most about its data rate plus `burst`
- * in repairs, and an idle sender no more than `burst` in all until it sends again.
+ * linger cost one repair; and repairs in the last second stay within `rateFactor` (2) times the data datagrams sent in
+ * the last second plus `burst`. A NAK flood therefore makes a sender send at most three times its data rate (plus
+ * burst); a burst loss is
+ * repaired at once as long as it is within that budget (300 lost at 10,000 datagrams/s: at once); and an idle sender
+ * may still repair up to `burst` datagrams a second.
  */
 export class RepairLimiter {
   private readonly options: RepairLimiterOptions;
   // Repaired keys and when, oldest first (a Map iterates in insertion order, and a key is only set when absent).
   private readonly lingering = new Map<string, number>();
-  private readonly buckets = new Array<number>(BUCKETS).fill(0);
-  // Index of the current bucket: floor(time / BUCKET_MS).
+  // Ring buffers indexed by bucket number modulo REPAIR_BUCKETS; both move together.
+  private readonly sentIn = new Array<number>(REPAIR_BUCKETS).fill(0);
+  private readonly repairedIn = new Array<number>(REPAIR_BUCKETS).fill(0);
+  // The current bucket: floor(time / BUCKET_MS).
   private bucket: number;
-  // The sum of all the buckets.
-  private sentInBuckets = 0;
-  private tokens: number;
-  private refilledAt: number;
   private readonly decided = { repaired: 0, lingered: 0, rateLimited: 0 };
 
   constructor(
@@ -40,18 +50,13 @@ export class RepairLimiter {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.options = { ...DEFAULT_REPAIR_LIMITS, ...options };
-    const at = now();
-    this.bucket = Math.floor(at / BUCKET_MS);
-    this.tokens = this.options.burst;
-    this.refilledAt = at;
+    this.bucket = Math.floor(now() / BUCKET_MS);
   }
 
   /** The sender sent `count` data datagrams now: its data rate over the last second sets the repair budget. */
   noteSent(count: number): void {
-    // Tokens earned so far are earned at the rate before these sends.
-    this.refill(this.now());
-    this.buckets[this.bucket % BUCKETS] += count;
-    this.sentInBuckets += count;
+    this.advance(this.now());
+    this.sentIn[slot(this.bucket)] += count;
   }
 
   /** Whether the datagram `key` (e.g. `${seq}:${fragment}`) may be repaired now: not repaired within the linger, and within the budget; a true answer spends it. */
@@ -62,13 +67,13 @@ export class RepairLimiter {
       this.decided.lingered++;
       return false;
     }
-    this.refill(at);
-    if (this.tokens < 1) {
-      // Not remembered: it was not repaired, so the receiver's retry deserves a chance once tokens come back.
+    this.advance(at);
+    if (this.sum(this.repairedIn, REPAIR_BUCKETS) >= this.options.rateFactor * this.sum(this.sentIn, SENT_BUCKETS) + this.options.burst) {
+      // Not remembered: it was not repaired, so the receiver's retry deserves a chance once the budget is back.
       this.decided.rateLimited++;
       return false;
     }
-    this.tokens--;
+    this.repairedIn[slot(this.bucket)]++;
     if (this.lingering.size >= MAX_LINGERING) this.lingering.delete(this.lingering.keys().next().value as string);
     this.lingering.set(key, at);
     this.decided.repaired++;
@@ -94,36 +99,26 @@ export class RepairLimiter {
     }
   }
 
-  /** Adds the tokens earned since the last refill at the data rate of the last second, up to `burst`. */
-  private refill(at: number): void {
-    // A bucket at a time, so sends that leave the last second on the way stop earning tokens there.
-    while (this.refilledAt < at) {
-      const until = Math.min(at, (this.bucket + 1) * BUCKET_MS);
-      // The oldest bucket leaves the window linearly: its rate halfway through the step is the step's average.
-      const rate = this.sentLastSecond((this.refilledAt + until) / 2);
-      this.tokens = Math.min(this.options.burst, this.tokens + (rate * (until - this.refilledAt)) / 1000);
-      this.refilledAt = until;
-      if (until < at) this.advance(until);
-      // Nothing sent in the last second, or the bucket is full: no more to earn until `at`.
-      if (this.sentInBuckets === 0 || this.tokens >= this.options.burst) this.refilledAt = at;
-    }
-    this.advance(at);
+  /** The sum of the current bucket and the `count - 1` before it. */
+  private sum(buckets: number[], count: number): number {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += buckets[slot(this.bucket - i)];
+    return total;
   }
 
-  /** Data datagrams sent in the second before `at` (within the current bucket). */
-  private sentLastSecond(at: number): number {
-    const passed = (at - this.bucket * BUCKET_MS) / BUCKET_MS;
-    return this.sentInBuckets - this.buckets[(this.bucket + 1) % BUCKETS] * passed;
-  }
-
-  /** Moves the window of sends to `at`, emptying the buckets it leaves behind. */
+  /** Moves both counts to the bucket of `at`, emptying the buckets they leave behind (a clock that went back moves nothing). */
   private advance(at: number): void {
     const bucket = Math.floor(at / BUCKET_MS);
-    for (let steps = Math.min(bucket - this.bucket, BUCKETS); steps > 0; steps--) {
-      const next = (bucket - steps + 1) % BUCKETS;
-      this.sentInBuckets -= this.buckets[next];
-      this.buckets[next] = 0;
+    for (let steps = Math.min(bucket - this.bucket, REPAIR_BUCKETS); steps > 0; steps--) {
+      const next = slot(bucket - steps + 1);
+      this.sentIn[next] = 0;
+      this.repairedIn[next] = 0;
     }
     if (bucket > this.bucket) this.bucket = bucket;
   }
+}
+
+/** The ring index of a bucket number (which a clock starting below 0 may make negative). */
+function slot(bucket: number): number {
+  return ((bucket % REPAIR_BUCKETS) + REPAIR_BUCKETS) % REPAIR_BUCKETS;
 }

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { NakScheduler, type MissingRange } from '../../src/core/nak-scheduler';
-
-/** Mulberry32: a small seeded generator, so that a random draw that fails can be run again. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seeded } from '../support/seeded-random';
 
 const whole = (seq: number): MissingRange => ({ seq, first: 0, last: 0xffff });
+
+// The mechanics are tested on fixed timing (20 ms back-off, asks 60 ms apart, four in all), not on the defaults.
+const TIMING = { backoffMs: 20, retryMs: 60, maxRetries: 4 };
 
 /** A scheduler on a clock the test moves, drawing `draw` (a fixed back-off fraction, or a sequence of them). */
 function schedulerAt(draw: number | number[] = 0.5, timing = {}) {
@@ -20,7 +13,7 @@ function schedulerAt(draw: number | number[] = 0.5, timing = {}) {
   const draws = [draw].flat();
   let i = 0;
   const nak = new NakScheduler(
-    timing,
+    { ...TIMING, ...timing },
     () => now,
     () => draws[i++ % draws.length],
   );
@@ -199,7 +192,7 @@ describe('a NAK scheduler', () => {
     /** NAKs sent for one loss: each receiver hears another's NAK 0.5 ms after it is sent; the repair comes 25 ms after the first. */
     function naksForOneLoss(receivers: number, suppress: boolean, random: () => number): number {
       let now = 0;
-      const group = Array.from({ length: receivers }, () => new NakScheduler({}, () => now, random));
+      const group = Array.from({ length: receivers }, () => new NakScheduler(TIMING, () => now, random));
       for (const nak of group) nak.missing([whole(42)]);
       const events: { at: number; run: () => void }[] = [];
       let naks = 0;

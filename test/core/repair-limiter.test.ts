@@ -5,7 +5,8 @@ describe('a repair limiter', () => {
   /** A limiter on a clock the test moves. */
   function limiterAt(options: Partial<RepairLimiterOptions> = {}) {
     let now = 0;
-    const limiter = new RepairLimiter(options, () => now);
+    // The budget's bounds are tested at a rate factor of 1 (repairs ≤ data sent + burst); the default's 2 separately.
+    const limiter = new RepairLimiter({ rateFactor: 1, ...options }, () => now);
     return { limiter, tick: (ms: number) => (now += ms) };
   }
 
@@ -31,15 +32,18 @@ describe('a repair limiter', () => {
     assert.equal(limiter.allow('1:0'), true);
   });
 
-  it('lets an idle sender repair up to burst datagrams, however many distinct ones are asked for', () => {
+  it('lets an idle sender repair up to burst datagrams a second, however many distinct ones are asked for', () => {
     const { limiter, tick } = limiterAt();
-    let allowed = 0;
+    const repairs: number[] = [];
+    let now = 0;
     for (let i = 0; i < 100_000; i++) {
-      if (limiter.allow(`${i}:0`)) allowed++;
-      if (i % 100 === 0) tick(1);
+      if (limiter.allow(`${i}:0`)) repairs.push(now);
+      if (i % 20 === 0) now = tick(1);
     }
-    assert.equal(allowed, 64);
-    assert.deepEqual(limiter.counts(), { repaired: 64, lingered: 0, rateLimited: 100_000 - 64 });
+    // 5 s of asking: 64 at once, then 64 again each time the last ones have left the count (1 to 1.1 s later).
+    assert.equal(repairs.length, 64 * 5);
+    assertWithinBudget(repairs, [], 64);
+    assert.deepEqual(limiter.counts(), { repaired: 64 * 5, lingered: 0, rateLimited: 100_000 - 64 * 5 });
     assert.ok(limiter.remembered() <= 64, `${limiter.remembered()} remembered`);
   });
 
@@ -69,52 +73,84 @@ describe('a repair limiter', () => {
     assert.deepEqual(limiter.counts(), { repaired: 2, lingered: 10, rateLimited: 1 });
   });
 
-  it('lets a sender of 1,000 datagrams/s repair about 1,000/s plus burst under a NAK flood, not more', () => {
+  it('keeps a sender of 1,000 datagrams/s under a NAK flood to its data rate plus burst in every second, and near it', () => {
     const { limiter, tick } = limiterAt();
-    // A second of sending first, so the rate is known; the budget is full (burst) when the flood starts.
-    for (let ms = 0; ms < 1000; ms++) {
-      limiter.noteSent(1);
-      tick(1);
-    }
-    let allowed = 0;
+    const sends: number[] = [];
+    const repairs: number[] = [];
+    let now = 0;
     let key = 0;
-    for (let ms = 0; ms < 1000; ms++) {
+    // A second of sending first, then 5 s of sending with 20 distinct NAKed datagrams every millisecond.
+    for (let ms = 0; ms < 6000; ms++) {
       limiter.noteSent(1);
-      for (let i = 0; i < 20; i++) if (limiter.allow(`${key++}:0`)) allowed++;
+      sends.push(now);
+      if (ms >= 1000) for (let i = 0; i < 20; i++) if (limiter.allow(`${key++}:0`)) repairs.push(now);
+      now = tick(1);
+    }
+    assertWithinBudget(repairs, sends, 64);
+    // Not starved either: about the data rate over the 5 s (the counts' 100 ms rounding costs up to 10 %).
+    assert.ok(repairs.length >= 0.85 * 5000 && repairs.length <= 5 * (1000 + 64), `${repairs.length} repairs in 5 s`);
+  });
+
+  it('repairs a burst loss of 300 datagrams at 10,000 datagrams/s at once', () => {
+    const { limiter, tick } = limiterAt();
+    for (let ms = 0; ms < 1000; ms++) {
+      limiter.noteSent(10);
       tick(1);
     }
-    assert.ok(allowed >= 1000 + 64 - 5 && allowed <= 1000 + 64, `${allowed} repairs in a second`);
-  });
-
-  it('refills at the rate of the last second only: a sender gone quiet earns nothing more', () => {
-    const { limiter, tick } = limiterAt({ burst: 10 });
-    limiter.noteSent(1000);
-    for (let i = 0; i < 10; i++) limiter.allow(`a${i}`);
-    // 500 ms at 1,000/s would earn 500, but the bucket holds 10.
-    tick(500);
     let allowed = 0;
-    for (let i = 0; i < 100; i++) if (limiter.allow(`b${i}`)) allowed++;
-    assert.equal(allowed, 10);
-    // More than a second after the last send, the rate is 0 and nothing comes back.
-    tick(1100);
-    for (let i = 0; i < 100; i++) if (limiter.allow(`c${i}`)) allowed++;
-    tick(5000);
-    for (let i = 0; i < 100; i++) if (limiter.allow(`d${i}`)) allowed++;
-    assert.ok(allowed <= 10 + 10, `${allowed}`);
+    for (let seq = 0; seq < 300; seq++) if (limiter.allow(`${seq}:0`)) allowed++;
+    assert.equal(allowed, 300);
   });
 
-  it('counts a send into the rate for one second, not longer', () => {
-    const { limiter, tick } = limiterAt({ burst: 1000 });
-    for (let i = 0; i < 1000; i++) limiter.allow(`spent${i}`);
+  it('counts a send into the budget for at most a second', () => {
+    const { limiter, tick } = limiterAt({ burst: 10 });
     limiter.noteSent(100);
     tick(950);
     let allowed = 0;
     for (let i = 0; i < 1000; i++) if (limiter.allow(`a${i}`)) allowed++;
-    assert.equal(allowed, 95, '950 ms at 100/s');
-    tick(1050);
+    assert.equal(allowed, 110, 'the 100 sent 950 ms ago, plus burst');
+    // At 1000 ms the send has left the budget; the repairs made at 950 ms still count until their bucket
+    // (900-1000 ms) leaves, at 2000 ms.
+    tick(50);
     for (let i = 0; i < 1000; i++) if (limiter.allow(`b${i}`)) allowed++;
-    // 5 more up to 1000 ms; then, as the rate is kept per 100 ms, the send leaves the window over 1000-1100 ms,
-    // worth 5 more; then nothing.
-    assert.equal(allowed, 95 + 5 + 5);
+    tick(999);
+    for (let i = 0; i < 1000; i++) if (limiter.allow(`c${i}`)) allowed++;
+    assert.equal(allowed, 110);
+    // Then those repairs are out of the count: an idle sender's burst again, not the old send's budget.
+    tick(1);
+    for (let i = 0; i < 1000; i++) if (limiter.allow(`d${i}`)) allowed++;
+    assert.equal(allowed, 110 + 10);
+  });
+
+  it('lets repairs reach twice the data rate plus burst by default, and no more', () => {
+    let now = 0;
+    const limiter = new RepairLimiter({}, () => now);
+    let allowed = 0;
+    // 1,000 data datagrams a second and a NAK for a new datagram every 0.1 ms, for 3 s; repairs counted in the last.
+    for (let step = 0; step < 30_000; step++) {
+      now = step / 10;
+      if (step % 10 === 0) limiter.noteSent(1);
+      if (limiter.allow(`k${step}`) && now >= 2000) allowed++;
+    }
+    assert.ok(allowed <= 2 * 1000 + 64, `${allowed} repairs in the last second`);
+    assert.ok(allowed >= 1.7 * 1000, `${allowed} repairs in the last second: near twice the data rate`);
   });
 });
+
+/**
+ * Asserts the limiter's bound: in every second (every span (t - 1000, t] that ends at a repair), the repairs are at
+ * most the sends of that span plus burst. Times in ms, ascending.
+ */
+function assertWithinBudget(repairs: number[], sends: number[], burst: number): void {
+  let repairFrom = 0;
+  let sendFrom = 0;
+  let sendTo = 0;
+  repairs.forEach((t, i) => {
+    while (repairs[repairFrom] <= t - 1000) repairFrom++;
+    while (sendFrom < sends.length && sends[sendFrom] <= t - 1000) sendFrom++;
+    while (sendTo < sends.length && sends[sendTo] <= t) sendTo++;
+    const repaired = i + 1 - repairFrom;
+    const sent = sendTo - sendFrom;
+    assert.ok(repaired <= sent + burst, `${repaired} repairs but ${sent} sends in the second up to ${t} ms`);
+  });
+}
