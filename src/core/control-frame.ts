@@ -25,7 +25,7 @@ export type StreamId = string;
 
 /** One decoded control frame; the stream is the sender's, except in a NAK, where it is the sender asked. */
 export type ControlFrame =
-  | { type: 'heartbeat'; stream: StreamId; oldest: number; newest: number; intervalMs: number }
+  | { type: 'heartbeat'; stream: StreamId; oldest: number; newest: number; intervalMs: number; nakPort: number }
   | { type: 'nak'; stream: StreamId; entries: NakEntry[] }
   | { type: 'repair'; stream: StreamId; datagram: Buffer }
   | { type: 'retained-request'; stream: StreamId; nonce: number; filter: string }
@@ -82,10 +82,11 @@ function nakBody(entries: NakEntry[]): Buffer {
 function bodyParts(frame: ControlFrame): Buffer[] {
   switch (frame.type) {
     case 'heartbeat': {
-      const body = Buffer.alloc(HEARTBEAT_BODY_BYTES); // bytes 10–11 reserved, 0
+      const body = Buffer.alloc(HEARTBEAT_BODY_BYTES);
       body.writeUInt32BE(checked(frame.oldest, 0xffffffff, 'oldest'), 0);
       body.writeUInt32BE(checked(frame.newest, 0xffffffff, 'newest'), 4);
       body.writeUInt16BE(checked(frame.intervalMs, 0xffff, 'intervalMs'), 8);
+      body.writeUInt16BE(checked(frame.nakPort, 0xffff, 'nakPort'), 10);
       return [body];
     }
     case 'nak':
@@ -139,9 +140,16 @@ function decodeFilter(bytes: Buffer): string | undefined {
 
 function decodeBody(type: number, stream: StreamId, body: Buffer): ControlFrame | 'type' | 'body' {
   switch (type) {
-    case 1: // the reserved u16 is not checked, as flags are not: a later sender may use it
+    case 1:
       if (body.length !== HEARTBEAT_BODY_BYTES) return 'body';
-      return { type: 'heartbeat', stream, oldest: body.readUInt32BE(0), newest: body.readUInt32BE(4), intervalMs: body.readUInt16BE(8) };
+      return {
+        type: 'heartbeat',
+        stream,
+        oldest: body.readUInt32BE(0),
+        newest: body.readUInt32BE(4),
+        intervalMs: body.readUInt16BE(8),
+        nakPort: body.readUInt16BE(10),
+      };
     case 2:
       return decodeNak(stream, body);
     case 3:

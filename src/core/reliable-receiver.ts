@@ -32,6 +32,8 @@ type Item<T> = { seq: number; given: false; message: T } | { seq: number; given:
 /** One sender stream, as heard from one source; also a node of the table's least-recently-heard list. */
 interface Stream<T> {
   source: string;
+  /** Where its NAKs go: the source's address with the port its heartbeats announce (the source itself when 0). */
+  nakTo: string;
   stream: StreamId;
   hold: InOrderHold<Item<T>>;
   nak: NakScheduler;
@@ -53,6 +55,17 @@ interface Stream<T> {
   givenUp: number;
   older: Stream<T> | undefined;
   newer: Stream<T> | undefined;
+}
+
+/**
+ * Where NAKs for a source go: a sender's send socket may be connected to the group, and a connected socket hears
+ * nothing else, so its heartbeats name the port of a socket that does (0: the source's own port). A source that is not
+ * "address:port" (a sealed session) is answered where it is.
+ */
+function nakDestination(source: string, nakPort: number): string {
+  const colon = source.lastIndexOf(':');
+  if (nakPort === 0 || colon < 0 || !/^\d+$/.test(source.slice(colon + 1))) return source;
+  return `${source.slice(0, colon)}:${nakPort}`;
 }
 
 const whole = (seq: number): MissingRange => ({ seq, first: 0, last: LAST_FRAGMENT });
@@ -108,7 +121,7 @@ export class ReliableReceiver<T> {
   /** A control frame from `source`. A heartbeat starts (or, with a new stream id, restarts) its reliable stream and reveals tail loss; a repair of its current stream returns the datagram inside for the caller to decode and hand to data(). */
   control(source: string, frame: ControlFrame): { redecode?: Buffer } {
     if (frame.type === 'heartbeat') {
-      this.heartbeat(source, frame.stream, frame.newest >>> 0);
+      this.heartbeat(source, frame.stream, frame.newest >>> 0, nakDestination(source, frame.nakPort));
       return {};
     }
     if (frame.type !== 'repair') return {};
@@ -149,7 +162,7 @@ export class ReliableReceiver<T> {
       this.add(out, this.unwrap(state, state.hold.expire()));
       for (let i = 0; i < ask.length; i += MAX_NAK_ENTRIES) {
         const entries: NakEntry[] = ask.slice(i, i + MAX_NAK_ENTRIES).map(({ seq, first, last }) => ({ seq, first, last }));
-        naks.push({ to: state.source, frame: encodeControlFrame({ type: 'nak', stream: state.stream, entries }) });
+        naks.push({ to: state.nakTo, frame: encodeControlFrame({ type: 'nak', stream: state.stream, entries }) });
         state.naks++;
       }
       deliver.push(...out.deliver);
@@ -185,10 +198,11 @@ export class ReliableReceiver<T> {
     return { streams: this.streams.size, evicted: this.evicted, sources };
   }
 
-  private heartbeat(source: string, stream: StreamId, newest: number): void {
+  private heartbeat(source: string, stream: StreamId, newest: number, nakTo: string): void {
     const known = this.streams.get(source);
     if (known && known.stream === stream) {
       this.touch(known);
+      known.nakTo = nakTo;
       // Sent but not heard, and not yet asked for: a tail loss. Only the last MAX_JUMP, as the hold would keep.
       if (seqAfter(newest, known.scheduled)) {
         let from = (known.scheduled + 1) >>> 0;
@@ -200,6 +214,7 @@ export class ReliableReceiver<T> {
     }
     const state: Stream<T> = {
       source,
+      nakTo,
       stream,
       hold: new InOrderHold<Item<T>>(this.holdLimits, () => (state.ended ? Infinity : this.now())),
       nak: new NakScheduler(this.nakTiming, this.now, this.random),

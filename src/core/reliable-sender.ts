@@ -25,6 +25,8 @@ export interface ReliableSenderOptions {
   window?: Partial<RepairWindowLimits>;
   limiter?: Partial<RepairLimiterOptions>;
   heartbeat?: Partial<HeartbeatTiming>;
+  /** The port NAKs and retained requests are to be sent to (the sender's control socket), announced in heartbeats; 0: the port heartbeats come from. */
+  nakPort?: number;
   retained?: Partial<RetainedLimits>;
 }
 
@@ -56,6 +58,7 @@ export class ReliableSender {
   // By topic, least recently published first (a Map iterates in insertion order; a new value is deleted and set again).
   private readonly retained = new Map<string, Retained>();
   private retainedBytes = 0;
+  private readonly nakPort: number;
   private readonly tally = { gone: 0, retainedAnswers: 0, retainedLingered: 0, retainedEvicted: 0, heartbeats: 0 };
 
   constructor(
@@ -68,6 +71,7 @@ export class ReliableSender {
     this.window = new RepairWindow({ ...DEFAULT_REPAIR_WINDOW, ...options.window }, now);
     this.limiter = new RepairLimiter(options.limiter, now);
     this.timing = options.heartbeat ?? {};
+    this.nakPort = options.nakPort ?? 0;
     this.retainedLimits = { ...DEFAULT_RETAINED, ...options.retained };
   }
 
@@ -125,7 +129,7 @@ export class ReliableSender {
     const oldest = this.window.oldest() ?? (newest + 1) >>> 0;
     this.schedule.beat();
     this.tally.heartbeats++;
-    return encodeControlFrame({ type: 'heartbeat', stream: this.stream, oldest, newest, intervalMs });
+    return encodeControlFrame({ type: 'heartbeat', stream: this.stream, oldest, newest, intervalMs, nakPort: this.nakPort });
   }
 
   /** When heartbeat() next has something (absolute time on the injected clock), or undefined before anything was sent. */

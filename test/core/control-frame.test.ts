@@ -25,7 +25,10 @@ const filter = fc.oneof(
 );
 
 const anyFrame: fc.Arbitrary<ControlFrame> = fc.oneof(
-  fc.record({ type: fc.constant('heartbeat' as const), stream: streamId, oldest: u32, newest: u32, intervalMs: u16 }, { noNullPrototype: true }),
+  fc.record(
+    { type: fc.constant('heartbeat' as const), stream: streamId, oldest: u32, newest: u32, intervalMs: u16, nakPort: u16 },
+    { noNullPrototype: true },
+  ),
   fc.record(
     { type: fc.constant('nak' as const), stream: streamId, entries: fc.array(nakEntry, { minLength: 1, maxLength: MAX_NAK_ENTRIES }) },
     { noNullPrototype: true },
@@ -48,7 +51,7 @@ const isFrameOrMalformed = (result: ReturnType<typeof decodeControlFrame>) =>
 
 describe('control frames', () => {
   it('writes a heartbeat byte for byte, as the table in docs/reliability.md lays it out', () => {
-    const bytes = encodeControlFrame({ type: 'heartbeat', stream, oldest: 0x01020304, newest: 0x05060708, intervalMs: 50 });
+    const bytes = encodeControlFrame({ type: 'heartbeat', stream, oldest: 0x01020304, newest: 0x05060708, intervalMs: 50, nakPort: 41000 });
     const fields: [offset: number, hex: string, field: string][] = [
       [0, '4d434231', 'magic "MCB1"'],
       [4, '01', 'type 1, heartbeat'],
@@ -58,7 +61,7 @@ describe('control frames', () => {
       [16, '01020304', 'oldest'],
       [20, '05060708', 'newest'],
       [24, '0032', 'interval, 50 ms'],
-      [26, '0000', 'reserved'],
+      [26, 'a028', 'NAK port, 41000'],
     ];
     for (const [offset, hex, field] of fields) assert.equal(bytes.toString('hex', offset, offset + hex.length / 2), hex, field);
     assert.equal(bytes.length, CONTROL_HEADER_BYTES + 12);
@@ -117,11 +120,10 @@ describe('control frames', () => {
     assert.equal(decoded.frame.datagram.byteOffset, bytes.byteOffset + CONTROL_HEADER_BYTES + 4);
   });
 
-  it('ignores flag bits it does not know and the heartbeat reserved field', () => {
+  it('ignores flag bits it does not know', () => {
     assert.deepEqual(decodeControlFrame(handmade(1, '000000010000000200320000', { flags: 0xff })), {
-      frame: { type: 'heartbeat', stream, oldest: 1, newest: 2, intervalMs: 50 },
+      frame: { type: 'heartbeat', stream, oldest: 1, newest: 2, intervalMs: 50, nakPort: 0 },
     });
-    assert.equal('frame' in decodeControlFrame(handmade(1, '00000001000000020032ffff')), true);
   });
 
   it('never throws on arbitrary bytes, and always answers a frame or a reason (property)', () => {
@@ -218,8 +220,8 @@ describe('control frames', () => {
       [nak([entry], '0123456789abcdef0'), '17 hex digits'],
       [nak([entry], '0123456789abcdeg'), 'not hex'],
       [nak([entry], ''), 'no stream id'],
-      [{ type: 'heartbeat', stream, oldest: 0, newest: NaN, intervalMs: 50 }, 'NaN newest'],
-      [{ type: 'heartbeat', stream, oldest: 0, newest: 0, intervalMs: 0x10000 }, 'interval past 16 bits'],
+      [{ type: 'heartbeat', stream, oldest: 0, newest: NaN, intervalMs: 50, nakPort: 0 }, 'NaN newest'],
+      [{ type: 'heartbeat', stream, oldest: 0, newest: 0, intervalMs: 0x10000, nakPort: 0 }, 'interval past 16 bits'],
       [{ type: 'repair', stream, datagram: Buffer.alloc(0) }, 'an empty repair'],
       [{ type: 'repair', stream, datagram: Buffer.alloc(0x10000) }, 'a body of 65,536 bytes'],
       [{ type: 'retained-value', stream, nonce: 1, datagram: Buffer.alloc(0xffff - 3) }, 'nonce and datagram over 65,535 bytes'],
@@ -239,7 +241,7 @@ describe('control frames', () => {
     const ids = Array.from({ length: 100 }, newStreamId);
     for (const id of ids) assert.match(id, /^[0-9a-f]{16}$/);
     assert.equal(new Set(ids).size, ids.length);
-    const frame: ControlFrame = { type: 'heartbeat', stream: ids[0], oldest: 0, newest: 0, intervalMs: 1000 };
+    const frame: ControlFrame = { type: 'heartbeat', stream: ids[0], oldest: 0, newest: 0, intervalMs: 1000, nakPort: 0 };
     assert.deepEqual(decodeControlFrame(encodeControlFrame(frame)), { frame });
   });
 });

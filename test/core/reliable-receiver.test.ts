@@ -50,7 +50,7 @@ function receiverAt(options: ReliableReceiverOptions = {}, random: () => number 
     until,
     data: (seq: number, source = SENDER) => take(rx.data(source, seq, seq >>> 0, 100)),
     heartbeat: (newest: number, source = SENDER, stream = STREAM) =>
-      rx.control(source, { type: 'heartbeat', stream, oldest: 0, newest, intervalMs: 50 }),
+      rx.control(source, { type: 'heartbeat', stream, oldest: 0, newest, intervalMs: 50, nakPort: 0 }),
     /** A repair heard from the group, decoded by the caller and handed back through data(). */
     repair: (seq: number, source = SENDER, stream = STREAM) => {
       const { redecode } = rx.control(source, { type: 'repair', stream, datagram: lc02(seq) });
@@ -319,7 +319,7 @@ describe('a reliable receiver', () => {
     const started = performance.now();
     for (let i = 0; i < 100_000; i++) {
       const forged = `203.0.113.${i % 256}:${1024 + (i >> 8)}`;
-      rx.control(forged, { type: 'heartbeat', stream: STREAM, oldest: 0, newest: i, intervalMs: 50 });
+      rx.control(forged, { type: 'heartbeat', stream: STREAM, oldest: 0, newest: i, intervalMs: 50, nakPort: 0 });
       if (i % 100 === 0) heartbeat(0); // the busy sender is heard all along
     }
     const ms = performance.now() - started;
@@ -331,5 +331,35 @@ describe('a reliable receiver', () => {
     assert.ok(ms < 2000, `100,000 sources took ${ms.toFixed(0)} ms`);
     until(10);
     assert.ok(delivered.includes(2), 'the evicted stream’s held message is released');
+  });
+
+  it('sends its NAKs to the port the heartbeats announce, on the address they come from (a connected send socket hears no NAK)', () => {
+    let now = 0;
+    const rx = new ReliableReceiver<number>(
+      {},
+      () => now,
+      () => 0.5,
+    );
+    rx.control('198.51.100.7:40000', { type: 'heartbeat', stream: STREAM, oldest: 0, newest: 0, intervalMs: 50, nakPort: 41000 });
+    rx.data('198.51.100.7:40000', 2, 2, 100);
+    now = 100;
+    const { naks } = rx.due();
+    assert.deepEqual(
+      naks.map((nak) => nak.to),
+      ['198.51.100.7:41000'],
+    );
+    const quiet = new ReliableReceiver<number>(
+      {},
+      () => now,
+      () => 0.5,
+    );
+    quiet.control('[2001:db8::7]:40000', { type: 'heartbeat', stream: STREAM, oldest: 0, newest: 0, intervalMs: 50, nakPort: 0 });
+    quiet.data('[2001:db8::7]:40000', 2, 2, 100);
+    now = 200;
+    assert.deepEqual(
+      quiet.due().naks.map((nak) => nak.to),
+      ['[2001:db8::7]:40000'],
+      'port 0: the source itself',
+    );
   });
 });

@@ -132,7 +132,7 @@ describe('a reliable sender', () => {
       sender.sent(1, [datagram(1)]);
       sender.retain('t', [datagram(1)]);
       for (const frame of [
-        { type: 'heartbeat', stream: STREAM, oldest: 1, newest: 1, intervalMs: 100 },
+        { type: 'heartbeat', stream: STREAM, oldest: 1, newest: 1, intervalMs: 100, nakPort: 0 },
         { type: 'repair', stream: STREAM, datagram: datagram(1) },
         { type: 'retained-value', stream: STREAM, nonce: 1, datagram: datagram(1) },
       ] as const)
@@ -185,7 +185,7 @@ describe('a reliable sender', () => {
         at.push(now());
       }
       assert.deepEqual(at, [1050, 1150, 1350, 1750]);
-      assert.deepEqual(beats[0], { type: 'heartbeat', stream: STREAM, oldest: 10, newest: 12, intervalMs: 100 });
+      assert.deepEqual(beats[0], { type: 'heartbeat', stream: STREAM, oldest: 10, newest: 12, intervalMs: 100, nakPort: 0 });
       assert.deepEqual(
         beats.map((beat) => (beat.type === 'heartbeat' ? beat.intervalMs : -1)),
         [100, 200, 400, 800],
@@ -197,9 +197,23 @@ describe('a reliable sender', () => {
       const { sender, tick } = senderAt({ window: { maxMessages: 2 } });
       for (let seq = 1; seq <= 5; seq++) sender.sent(seq, [datagram(seq)]);
       tick(50);
-      assert.deepEqual(decoded(sender.heartbeat() as Buffer), { type: 'heartbeat', stream: STREAM, oldest: 4, newest: 5, intervalMs: 100 });
+      assert.deepEqual(decoded(sender.heartbeat() as Buffer), {
+        type: 'heartbeat',
+        stream: STREAM,
+        oldest: 4,
+        newest: 5,
+        intervalMs: 100,
+        nakPort: 0,
+      });
       tick(2000);
-      assert.deepEqual(decoded(sender.heartbeat() as Buffer), { type: 'heartbeat', stream: STREAM, oldest: 6, newest: 5, intervalMs: 200 });
+      assert.deepEqual(decoded(sender.heartbeat() as Buffer), {
+        type: 'heartbeat',
+        stream: STREAM,
+        oldest: 6,
+        newest: 5,
+        intervalMs: 200,
+        nakPort: 0,
+      });
     });
 
     it('goes back to 50 ms after a send while idle', () => {
@@ -335,5 +349,14 @@ describe('a reliable sender', () => {
     const b = new ReliableSender();
     assert.match(a.stream, /^[0-9a-f]{16}$/);
     assert.notEqual(a.stream, b.stream);
+  });
+
+  it('announces the port its NAKs go to in every heartbeat', () => {
+    let now = 0;
+    const sender = new ReliableSender({ nakPort: 41000 }, () => now, STREAM);
+    sender.sent(0, [Buffer.from('LC02')]);
+    now = 50;
+    const beat = decodeControlFrame(sender.heartbeat() as Buffer);
+    assert.ok('frame' in beat && beat.frame.type === 'heartbeat' && beat.frame.nakPort === 41000, JSON.stringify(beat));
   });
 });
