@@ -9,6 +9,8 @@ export interface BusSender {
 /** A node that listens on the bus: the first one joins the group. */
 export interface BusReceiver extends BusSender {
   onMessage(message: BusMessage): void;
+  /** A topic filter: when it registers, the bus asks reliable senders for their retained values matching it. */
+  retained?: string;
 }
 
 export type BusClient = BusSender | BusReceiver;

@@ -12,6 +12,8 @@ export interface BusMessage {
   seq?: number;
   /** Messages from this sender lost just before this one (LCM framing). */
   lostBefore?: number;
+  /** A retained value a listener asked for when it registered, not a message sent now (reliable delivery). */
+  retained?: boolean;
 }
 
 /** How messages become datagrams and back. One instance per bus; it keeps its own counters. */
@@ -26,6 +28,13 @@ export interface Framing {
    * authenticated session; by default it is the UDP source "address:port".
    */
   decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined;
+  /**
+   * Decodes a datagram that came inside a repair or a retained value: reassembled like any, but past the sequence
+   * tracker (the reliable receiver orders and dedupes it). Only LCM framing has it.
+   */
+  decodeAside?(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined;
+  /** A repaired message (from decodeAside) was taken: the loss the sequence tracker counted for it is taken back. */
+  repaired?(sender: RemoteInfo, seq: number, fresh: boolean): void;
   /** Periodic housekeeping, e.g. expiring incomplete messages. */
   tick(): void;
   /** Counters for the stats route, as plain JSON. */

@@ -78,32 +78,45 @@ export class LcmFraming implements Framing {
   }
 
   decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined {
-    const datagram = decodeDatagram(bytes);
     const from = origin ?? `${sender.address}:${sender.port}`;
-    if (datagram.kind === 'malformed') {
-      this.malformed[datagram.reason]++;
-      return undefined;
-    }
-    let seq: number;
-    let channel: string;
-    let payload: Buffer;
-    if (datagram.kind === 'message') {
-      if (datagram.payload.length > this.options.maxMessage) {
-        this.reassembler.counts.discarded++;
-        return undefined;
-      }
-      ({ seq, channel, payload } = datagram);
-    } else {
-      const result = this.reassembler.accept(from, datagram);
-      if (result.kind !== 'complete') return undefined;
-      ({ seq, channel, payload } = result);
-    }
+    const unpacked = this.unpack(bytes, from);
+    if (!unpacked) return undefined;
+    const { seq, channel, payload } = unpacked;
     // A stream keyed by its session is still listed by the address and port it came from.
     const verdict = this.tracker.record(from, seq, origin === undefined ? from : `${sender.address}:${sender.port}`);
     // The sender's numbering started over (a restart, or a jump): what it completed before says nothing about its new messages.
     if (verdict.resynced) this.reassembler.forget(from);
     if (!verdict.deliver) return undefined;
     return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: verdict.lostBefore };
+  }
+
+  decodeAside(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
+    const unpacked = this.unpack(bytes, `${sender.address}:${sender.port}`);
+    if (!unpacked) return undefined;
+    const { seq, channel, payload } = unpacked;
+    return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: 0 };
+  }
+
+  repaired(sender: RemoteInfo, seq: number, fresh: boolean): void {
+    this.tracker.repaired(`${sender.address}:${sender.port}`, seq, fresh);
+  }
+
+  /** A whole message from a datagram (reassembled when it is the last fragment missing), or undefined (counted). */
+  private unpack(bytes: Buffer, from: string): { seq: number; channel: string; payload: Buffer } | undefined {
+    const datagram = decodeDatagram(bytes);
+    if (datagram.kind === 'malformed') {
+      this.malformed[datagram.reason]++;
+      return undefined;
+    }
+    if (datagram.kind === 'message') {
+      if (datagram.payload.length > this.options.maxMessage) {
+        this.reassembler.counts.discarded++;
+        return undefined;
+      }
+      return datagram;
+    }
+    const result = this.reassembler.accept(from, datagram);
+    return result.kind === 'complete' ? result : undefined;
   }
 
   tick(): void {

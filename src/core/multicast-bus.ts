@@ -3,14 +3,18 @@ import { networkInterfaces } from 'node:os';
 import { isReceiver, type BusClient, type BusReceiver, type BusSender } from './bus-client';
 import type { BusOptions } from './bus-options';
 import type { BusSettings } from './bus-settings';
-import type { Framing } from './framing';
+import { isControlFrame } from './control-frame';
+import type { BusMessage, Framing } from './framing';
 import { framingForBus } from './framing-for-bus';
 import { viewInterface, type InterfaceView } from './interface-view';
 import { InterfaceWatch } from './interface-watch';
 import { canMulticast, interfaceIndex, linkState } from './link-state';
+import { BusError } from './problem';
 import { openReceiveSocket } from './receive-socket';
+import { ReliableReceiveSide } from './reliable-receive-side';
+import { ReliableSendSide } from './reliable-send-side';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
-import { SendQueue } from './send-queue';
+import { SendQueue, type PublishOptions } from './send-queue';
 import { openSendSocket } from './send-socket';
 
 /** Counters of one bus, as the stats route returns them. */
@@ -25,6 +29,8 @@ export interface BusStats {
   clientErrors: number;
   receiveBuffer: number | null;
   sendQueue: { waiting: number; refused: number; expired: number };
+  /** Reliable delivery: the send side's counters (null until a reliable publish), the receive side's (null without LCM). */
+  reliable: { sender: Record<string, number> | null; receiver: Record<string, unknown> | null; malformed: number };
   [framingCounter: string]: unknown;
 }
 
@@ -44,6 +50,11 @@ export class MulticastBus {
   private readonly ready: Promise<Framing>;
   private readonly counts = { datagrams: 0, bytes: 0, messages: 0, clientErrors: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
+  // Reliable delivery (docs/reliability.md) on an unsealed LCM bus: the receive side always, the send side from the
+  // first reliable or retained publish until the send side closes; publishes wait while it starts, to keep their order.
+  private readonly reliableIn: ReliableReceiveSide | undefined;
+  private reliableOut: ReliableSendSide | undefined;
+  private reliableStarting: Promise<void> | undefined;
 
   constructor(
     readonly settings: BusSettings,
@@ -84,9 +95,17 @@ export class MulticastBus {
         socket: () => this.sender.openSocket,
         label: this.label,
         problem: () => this.sender.state.problem,
+        encoded: (topic, datagrams, publishOptions) => this.reliableOut?.encoded(topic, datagrams, publishOptions),
       },
       options.sendQueue,
     );
+    if (reliableUnavailable(settings) === undefined) {
+      this.reliableIn = new ReliableReceiveSide({
+        family: settings.family,
+        framing: () => this.framing,
+        deliver: (messages, only) => this.hand(messages, only),
+      });
+    }
   }
 
   /** `group:port`, with IPv6 groups in brackets, as shown in status text. */
@@ -98,6 +117,7 @@ export class MulticastBus {
   /** Adds a listening node; the first one joins the group. */
   addReceiver(receiver: BusReceiver): void {
     this.receiver.add(receiver);
+    if (receiver.retained !== undefined) this.reliableIn?.ask(receiver, receiver.retained);
     this.startWatching();
   }
 
@@ -109,10 +129,16 @@ export class MulticastBus {
 
   /** Removes a client; the last one of its side closes that side's socket before the promise settles. */
   remove(client: BusClient): Promise<void> {
-    if (isReceiver(client)) return this.receiver.remove(client);
+    if (isReceiver(client)) {
+      this.reliableIn?.forget(client);
+      return this.receiver.remove(client);
+    }
     const leaving = this.sender.remove(client);
     // Messages of senders that have all gone fail now, rather than go out after them through a later sender.
-    if (this.sender.currentUsers.size === 0) this.queue.abandon();
+    if (this.sender.currentUsers.size === 0) {
+      this.queue.abandon();
+      return Promise.all([leaving, this.stopReliable()]).then(() => undefined);
+    }
     return leaving;
   }
 
@@ -121,7 +147,7 @@ export class MulticastBus {
     this.stopHousekeeping();
     this.watch.stop();
     this.queue.close();
-    await Promise.all([this.receiver.stop(), this.sender.stop()]);
+    await Promise.all([this.receiver.stop(), this.sender.stop(), this.stopReliable(), this.reliableIn?.close()]);
   }
 
   /** Every counter of the bus and its framing, as plain JSON. */
@@ -137,6 +163,11 @@ export class MulticastBus {
       receiveBuffer: socket ? socket.getRecvBufferSize() : null,
       sendQueue: { waiting: this.queue.waiting, refused, expired },
       ...this.framing?.stats(),
+      reliable: {
+        sender: this.reliableOut?.counts() ?? null,
+        receiver: this.reliableIn?.counts() ?? null,
+        malformed: (this.reliableIn?.malformed ?? 0) + (this.reliableOut?.counts().malformed ?? 0),
+      },
     };
   }
 
@@ -148,10 +179,28 @@ export class MulticastBus {
   /**
    * Sends one message to the group as one or more datagrams, after every message published before it; while the send
    * side is opening or briefly away the message waits (bounded: SendQueue). Rejects with a BusError that says why
-   * when it cannot be sent.
+   * when it cannot be sent. A reliable or retained message turns the bus's stream reliable while its send side is open
+   * (LCM framing, unsealed bus only: elsewhere it rejects with `reliable-unavailable`).
    */
-  publish(topic: string, payload: Buffer): Promise<void> {
-    return this.queue.publish(topic, payload);
+  publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
+    const wanted = options.reliable === true || options.retain === true;
+    if (wanted && !this.reliableOut) {
+      const reason = reliableUnavailable(this.settings);
+      if (reason) return Promise.reject(new BusError({ code: 'reliable-unavailable', params: { reason } }));
+      const side = (this.reliableOut = new ReliableSendSide({ ...this.settings, socket: () => this.sender.openSocket }));
+      const starting = side.start().finally(() => {
+        if (this.reliableStarting === starting) this.reliableStarting = undefined;
+      });
+      this.reliableStarting = starting;
+      // A side that could not start is forgotten, so the next reliable publish tries again.
+      starting.catch(() => {
+        if (this.reliableOut === side) this.reliableOut = undefined;
+      });
+    }
+    const starting = this.reliableStarting;
+    if (!starting) return this.queue.publish(topic, payload, options);
+    const send = () => this.queue.publish(topic, payload, options);
+    return starting.then(send, (error: unknown) => (wanted ? Promise.reject(error) : send()));
   }
 
   private announce(users: Iterable<BusClient>, state: SocketState): void {
@@ -161,18 +210,34 @@ export class MulticastBus {
   private deliver(bytes: Buffer, sender: RemoteInfo): void {
     this.counts.datagrams++;
     this.counts.bytes += bytes.length;
+    if (this.reliableIn && isControlFrame(bytes)) return this.reliableIn.control(bytes, sender);
     const message = this.framing?.decode(bytes, sender);
     if (!message) return;
-    this.counts.messages++;
-    for (const client of this.receiver.currentUsers) {
-      // One client's failure must neither starve the others nor escape into the socket's event, which would end
-      // the process.
-      try {
-        client.onMessage(message);
-      } catch {
-        this.counts.clientErrors++;
+    this.hand(this.reliableIn ? this.reliableIn.data(message) : [message]);
+  }
+
+  /** Hands messages to every receiver, or to `only` (while it is registered). */
+  private hand(messages: BusMessage[], only?: BusReceiver): void {
+    for (const message of messages) {
+      this.counts.messages++;
+      for (const client of this.receiver.currentUsers) {
+        if (only && client !== only) continue;
+        // One client's failure must neither starve the others nor escape into the socket's event, which would end
+        // the process.
+        try {
+          client.onMessage(message);
+        } catch {
+          this.counts.clientErrors++;
+        }
       }
     }
+  }
+
+  private stopReliable(): Promise<void> {
+    const side = this.reliableOut;
+    this.reliableOut = undefined;
+    this.reliableStarting = undefined;
+    return side ? side.close() : Promise.resolve();
   }
 
   private startHousekeeping(): void {
@@ -227,4 +292,10 @@ export class MulticastBus {
     this.watch.opened(this.sender, fingerprint);
     return openSendSocket(this.settings, where.resolved);
   }
+}
+
+/** Why this bus cannot carry reliable delivery, or undefined when it can (LCM framing on an unsealed bus). */
+function reliableUnavailable(settings: BusSettings): 'raw' | 'sealed' | undefined {
+  if (settings.framing !== 'lcm') return 'raw';
+  return settings.security === 'sealed' ? 'sealed' : undefined;
 }

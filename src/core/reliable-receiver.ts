@@ -172,6 +172,11 @@ export class ReliableReceiver<T> {
     return { naks, deliver, lost };
   }
 
+  /** Duplicates the hold of `source`'s stream dropped so far (0 when not followed): a caller learns whether data() took a message as new. */
+  duplicates(source: string): number {
+    return this.streams.get(source)?.hold.counts().duplicates ?? 0;
+  }
+
   /** When due() next has something (absolute time on the injected clock), or undefined: the caller sets one timer. */
   nextDeadline(): number | undefined {
     if (this.released.length > 0 || this.releasedLost > 0) return this.now();

@@ -17,6 +17,16 @@ export interface SendSide {
   label: string;
   /** Why the send side is not open, when it says. */
   problem(): Problem | undefined;
+  /** Called with each message's datagrams as it is encoded, before they go out: reliable delivery keeps them. */
+  encoded?(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void;
+}
+
+/** How one message is to be delivered (docs/reliability.md). */
+export interface PublishOptions {
+  /** Kept for repair: receivers that miss it ask for it again. */
+  reliable?: boolean;
+  /** Kept as the topic's retained value (also reliable), for listeners that ask when they start. */
+  retain?: boolean;
 }
 
 /** How much may wait behind the message going out now; past either bound a publish fails at once. */
@@ -63,7 +73,7 @@ export class SendQueue {
   }
 
   /** Sends one message; settles once the socket took all its datagrams, or rejects with a BusError saying why not. */
-  publish(topic: string, payload: Buffer): Promise<void> {
+  publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
     const framing = this.side.framing();
     const socket = this.side.socket();
     if (this.waitingMessages === 0 && framing && socket) {
@@ -74,8 +84,9 @@ export class SendQueue {
       } catch (error) {
         return Promise.reject(error);
       }
+      this.side.encoded?.(topic, datagrams, options);
       if (datagrams.length <= SEND_WINDOW) return this.sendBurst(socket, datagrams);
-      return this.enqueue(topic, payload, datagrams);
+      return this.enqueue(topic, payload, options, datagrams);
     }
     try {
       // A message this bus can never send fails now, not when its turn comes.
@@ -89,7 +100,7 @@ export class SendQueue {
       const params = { bus: this.side.label, messages: this.waitingMessages, bytes: this.waitingBytes };
       return Promise.reject(new BusError({ code: 'send-queue-full', params }, this.side.problem()));
     }
-    return this.enqueue(topic, payload);
+    return this.enqueue(topic, payload, options);
   }
 
   /** The send side opened: messages waiting for it go out now. */
@@ -109,13 +120,13 @@ export class SendQueue {
     this.abandon();
   }
 
-  private enqueue(topic: string, payload: Buffer, encoded?: OutgoingDatagram[]): Promise<void> {
+  private enqueue(topic: string, payload: Buffer, options: PublishOptions, encoded?: OutgoingDatagram[]): Promise<void> {
     this.waitingMessages++;
     this.waitingBytes += payload.length;
     const ticket = this.nextTicket++;
     const deadline = performance.now() + this.limits.waitMs;
     const sent = this.chain
-      .then(() => this.transmit(ticket, deadline, topic, payload, encoded))
+      .then(() => this.transmit(ticket, deadline, topic, payload, options, encoded))
       .finally(() => {
         this.waitingMessages--;
         this.waitingBytes -= payload.length;
@@ -154,9 +165,20 @@ export class SendQueue {
   }
 
   /** Sends one message's datagrams in bursts, waiting between bursts for the sends and one turn of the event loop. */
-  private async transmit(ticket: number, deadline: number, topic: string, payload: Buffer, encoded?: OutgoingDatagram[]): Promise<void> {
+  private async transmit(
+    ticket: number,
+    deadline: number,
+    topic: string,
+    payload: Buffer,
+    options: PublishOptions,
+    encoded?: OutgoingDatagram[],
+  ): Promise<void> {
     const open = await this.untilOpen(ticket, deadline);
-    const datagrams = encoded ?? open.framing.encode(topic, payload);
+    let datagrams = encoded;
+    if (!datagrams) {
+      datagrams = open.framing.encode(topic, payload);
+      this.side.encoded?.(topic, datagrams, options);
+    }
     let socket = open.socket;
     for (let start = 0; start < datagrams.length; start += SEND_WINDOW) {
       const last = start + SEND_WINDOW >= datagrams.length;

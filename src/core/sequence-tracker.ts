@@ -126,6 +126,30 @@ export class SequenceTracker {
     return this.misfit(state, seq, ahead !== 0 && ahead < 0x80000000 ? Misfit.Ahead : behind < WINDOW ? Misfit.Seen : Misfit.Old);
   }
 
+  /**
+   * Message `seq` of `sender` came as a repair, past record() (which takes a late message only within 64 numbers of the
+   * newest): the loss counted for it when its gap appeared is taken back. Ahead of the window it is recorded as usual
+   * (a tail loss repaired before anything after it came); within the window it is marked seen, once; further back the
+   * tracker cannot tell, so the caller says whether it was `fresh` (new to the caller's own dedupe).
+   */
+  repaired(sender: string, seq: number, fresh: boolean): void {
+    const state = this.senders.get(sender);
+    if (!state) return;
+    const ahead = (seq - state.lastSeq) >>> 0;
+    if (ahead !== 0 && ahead < WINDOW) {
+      this.record(sender, seq, state.label);
+      return;
+    }
+    const behind = (state.lastSeq - seq) >>> 0;
+    if (behind === 0 || behind >= 0x80000000) return;
+    if (behind < WINDOW) {
+      if (seen(state, behind)) return;
+      markSeen(state, behind);
+    } else if (!fresh) return;
+    state.messages++;
+    if (state.lost > 0) state.lost--;
+  }
+
   /** A copy of every sender's counts, keyed by "address:port" (with the stream's key too when two share one). */
   snapshot(): Record<string, SenderCounts> {
     const out: Record<string, SenderCounts> = {};

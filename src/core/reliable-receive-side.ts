@@ -1,0 +1,217 @@
+// The bus's receive side of reliable and retained topics (docs/reliability.md): control frames heard on the group go
+// to a ReliableReceiver (heartbeats make a source's stream reliable, repairs are decoded and fed back as data), data of
+// reliable streams passes its in-order hold, NAKs and retained requests leave from a unicast socket of its own (the
+// receive socket is bound to the group). Retained values answer only the nonces this bus sent, and go only to the
+// clients that asked.
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { BusReceiver } from './bus-client';
+import { decodeControlFrame, encodeControlFrame, type ControlFrame, type StreamId } from './control-frame';
+import type { BusMessage, Framing } from './framing';
+import type { AddressFamily } from './multicast-address';
+import { ReliableReceiver } from './reliable-receiver';
+import { closeSocket } from './reopening-socket';
+import { topicFilter } from './topic-filter';
+
+/** What the receive side needs of its bus. */
+export interface ReliableReceiveWiring {
+  family: AddressFamily;
+  framing(): Framing | undefined;
+  /** Hands messages to the bus's clients, in order; to `only` alone when given (a retained value). */
+  deliver(messages: BusMessage[], only?: BusReceiver): void;
+}
+
+/** How long after a client registers the bus asks each reliable stream it hears for retained values. */
+export const RETAINED_ASK_MS = 3000;
+// Answers to a request may come a little after the asking ends: a nonce stays good this much longer.
+const RETAINED_ANSWER_MS = 2000;
+// Streams remembered for retained requests, and how long one counts as heard.
+const MAX_KNOWN = 1024;
+const KNOWN_MS = 5000;
+
+interface Ask {
+  client: BusReceiver;
+  filter: string;
+  matches: (topic: string) => boolean;
+  nonce: number;
+  until: number;
+  asked: Set<StreamId>;
+  /** Source and topic of each value delivered, so one asked of twice arrives once. */
+  delivered: Set<string>;
+}
+
+interface Known {
+  stream: StreamId;
+  address: string;
+  port: number;
+  heardAt: number;
+}
+
+/** Reliable delivery as one bus receives it. */
+export class ReliableReceiveSide {
+  private readonly receiver = new ReliableReceiver<BusMessage>();
+  private socket: Socket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private asks: Ask[] = [];
+  private readonly known = new Map<string, Known>();
+  private readonly tally = { malformed: 0, heartbeats: 0, repairs: 0, retainedValues: 0, retainedDelivered: 0, retainedRequests: 0, naksSent: 0 };
+
+  constructor(private readonly wiring: ReliableReceiveWiring) {}
+
+  /** A data message the framing decoded: what to deliver now, in order (held back behind a gap of a reliable stream). */
+  data(message: BusMessage): BusMessage[] {
+    if (message.seq === undefined) return [message];
+    const out = this.receiver.data(`${message.address}:${message.port}`, message.seq, message, message.payload.length);
+    this.arm();
+    if (out.lost === 0 && out.deliver.length === 1 && out.deliver[0] === message) return [message];
+    return numbered(out);
+  }
+
+  /** A datagram with the control magic, heard on the group. */
+  control(bytes: Buffer, sender: RemoteInfo): void {
+    const decoded = decodeControlFrame(bytes);
+    if ('malformed' in decoded) {
+      this.tally.malformed++;
+      return;
+    }
+    const frame = decoded.frame;
+    const source = `${sender.address}:${sender.port}`;
+    if (frame.type === 'heartbeat') this.heartbeat(source, sender, frame);
+    else if (frame.type === 'repair') this.repair(source, sender, frame);
+    else if (frame.type === 'retained-value') this.retainedValue(sender, frame.nonce, frame.datagram);
+    this.arm();
+  }
+
+  /** A client that wants the retained values matching `filter`: every reliable stream heard within RETAINED_ASK_MS is asked. */
+  ask(client: BusReceiver, filter: string): void {
+    const now = performance.now();
+    const ask: Ask = {
+      client,
+      filter,
+      matches: topicFilter(filter),
+      nonce: randomInt(1, 0xffffffff),
+      until: now + RETAINED_ASK_MS,
+      asked: new Set(),
+      delivered: new Set(),
+    };
+    this.asks.push(ask);
+    for (const known of this.known.values()) if (now - known.heardAt < KNOWN_MS) this.request(ask, known);
+  }
+
+  /** A client left: it asks no more. */
+  forget(client: BusReceiver): void {
+    this.asks = this.asks.filter((ask) => ask.client !== client);
+  }
+
+  /** Counters for the stats route. */
+  counts(): Record<string, unknown> {
+    return { ...this.tally, ...this.receiver.counts() };
+  }
+
+  /** Control frames dropped as malformed. */
+  get malformed(): number {
+    return this.tally.malformed;
+  }
+
+  /** Stops the timer and closes the NAK socket. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.asks = [];
+    const socket = this.socket;
+    this.socket = undefined;
+    await closeSocket(socket);
+  }
+
+  private heartbeat(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'heartbeat' }): void {
+    this.tally.heartbeats++;
+    this.receiver.control(source, frame);
+    const known: Known = { stream: frame.stream, address: sender.address, port: frame.nakPort || sender.port, heardAt: performance.now() };
+    this.known.delete(source);
+    this.known.set(source, known);
+    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value as string);
+    const now = known.heardAt;
+    this.asks = this.asks.filter((ask) => now < ask.until + RETAINED_ANSWER_MS);
+    for (const ask of this.asks) if (now < ask.until && !ask.asked.has(known.stream)) this.request(ask, known);
+  }
+
+  private repair(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'repair' }): void {
+    this.tally.repairs++;
+    const { redecode } = this.receiver.control(source, frame);
+    const framing = this.wiring.framing();
+    if (!redecode || !framing?.decodeAside) return;
+    const message = framing.decodeAside(redecode, sender);
+    if (!message || message.seq === undefined) return;
+    // Past the sequence tracker, which would drop a repair more than 64 numbers late: the hold dedupes it instead.
+    const before = this.receiver.duplicates(source);
+    const out = this.receiver.data(source, message.seq, message, message.payload.length);
+    framing.repaired?.(sender, message.seq, this.receiver.duplicates(source) === before);
+    if (out.deliver.length > 0 || out.lost > 0) this.wiring.deliver(numbered(out));
+  }
+
+  private retainedValue(sender: RemoteInfo, nonce: number, datagram: Buffer): void {
+    this.tally.retainedValues++;
+    const now = performance.now();
+    if (!this.asks.some((ask) => ask.nonce === nonce && now < ask.until + RETAINED_ANSWER_MS)) return;
+    const message = this.wiring.framing()?.decodeAside?.(datagram, sender);
+    if (!message) return;
+    const value: BusMessage = { ...message, lostBefore: 0, retained: true };
+    const key = `${sender.address}:${sender.port} ${message.topic ?? ''}`;
+    // Any asker whose filter matches takes it: a sender answers a topic once per linger, whoever asked.
+    for (const ask of this.asks) {
+      if (now >= ask.until + RETAINED_ANSWER_MS || !ask.matches(message.topic ?? '') || ask.delivered.has(key)) continue;
+      ask.delivered.add(key);
+      this.tally.retainedDelivered++;
+      this.wiring.deliver([value], ask.client);
+    }
+  }
+
+  private request(ask: Ask, known: Known): void {
+    ask.asked.add(known.stream);
+    this.tally.retainedRequests++;
+    this.unicast(
+      encodeControlFrame({ type: 'retained-request', stream: known.stream, nonce: ask.nonce, filter: ask.filter }),
+      known.address,
+      known.port,
+    );
+  }
+
+  private unicast(frame: Buffer, address: string, port: number): void {
+    if (!this.socket) {
+      this.socket = createSocket(this.wiring.family === 'IPv4' ? 'udp4' : 'udp6');
+      this.socket.on('error', () => undefined);
+      this.socket.unref();
+    }
+    this.socket.send(frame, port, address);
+  }
+
+  /** Sets the one timer for what the receiver has due next. */
+  private arm(): void {
+    const at = this.receiver.nextDeadline();
+    if (at === undefined || (this.timer && this.timerAt <= at)) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const { naks, deliver, lost } = this.receiver.due();
+    for (const { to, frame } of naks) {
+      const colon = to.lastIndexOf(':');
+      this.tally.naksSent++;
+      this.unicast(frame, to.slice(0, colon), Number(to.slice(colon + 1)));
+    }
+    if (deliver.length > 0 || lost > 0) this.wiring.deliver(numbered({ deliver, lost }));
+    this.arm();
+  }
+}
+
+/** Messages out of a hold: the first carries the losses given up just before it, the others none. */
+function numbered(out: { deliver: BusMessage[]; lost: number }): BusMessage[] {
+  return out.deliver.map((message, i) => ({ ...message, lostBefore: i === 0 ? out.lost : 0 }));
+}

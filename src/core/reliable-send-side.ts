@@ -1,0 +1,124 @@
+// The bus's send side of reliable and retained topics (docs/reliability.md): a ReliableSender fed with every message
+// the bus sends once its stream turned reliable, a unicast socket of its own for the NAKs and retained requests that
+// reach it (its port goes in heartbeats), and one timer for heartbeats. Repairs, retained values and heartbeats go to
+// the group through the bus's send socket, so they come from the same source as the data they serve.
+import type { Socket } from 'node:dgram';
+import { bindSocket } from './bound-socket';
+import { decodeControlFrame } from './control-frame';
+import type { OutgoingDatagram } from './lcm-codec';
+import type { AddressFamily } from './multicast-address';
+import { BusError } from './problem';
+import { ReliableSender } from './reliable-sender';
+import { closeSocket } from './reopening-socket';
+import type { PublishOptions } from './send-queue';
+import { sendDatagrams } from './send-socket';
+import { socketProblem } from './socket-problem';
+
+/** What the send side needs of its bus. */
+export interface ReliableSendWiring {
+  family: AddressFamily;
+  group: string;
+  port: number;
+  /** The bus's open send socket, or undefined while it is not open (frames due then are dropped). */
+  socket(): Socket | undefined;
+}
+
+const NO_HEADER = Buffer.alloc(0);
+
+/** One reliable stream of a sending bus, from its first reliable or retained publish until its send side closes. */
+export class ReliableSendSide {
+  private sender: ReliableSender | undefined;
+  private control: Socket | undefined;
+  private opening: Promise<void> | undefined;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private readonly tally = { malformed: 0, sendErrors: 0 };
+
+  constructor(private readonly wiring: ReliableSendWiring) {}
+
+  /** Opens the control socket and starts the stream, once; rejects with a BusError when the socket cannot be bound. */
+  start(): Promise<void> {
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  /** A message's datagrams as the bus encoded them: kept for repair, and as the topic's retained value when asked. */
+  encoded(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void {
+    if (!this.sender || datagrams.length === 0) return;
+    // One contiguous buffer per datagram, as a repair carries it; LC02 and LC03 both have the sequence number at 4.
+    const whole = datagrams.map(([header, data]) => (header.length === 0 ? data : Buffer.concat([header, data])));
+    this.sender.sent(whole[0].readUInt32BE(4), whole);
+    if (options.retain) this.sender.retain(topic, whole);
+    this.arm();
+  }
+
+  /** Counters for the stats route: the sender's, control frames malformed, sends that failed. */
+  counts(): Record<string, number> {
+    return { ...this.sender?.counts(), ...this.tally };
+  }
+
+  /** Stops heartbeats and closes the control socket; what was kept is gone (a new stream starts next time). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.sender = undefined;
+    const control = this.control;
+    this.control = undefined;
+    await closeSocket(control);
+  }
+
+  private async open(): Promise<void> {
+    let socket: Socket;
+    try {
+      socket = await bindSocket(this.wiring.family, false, { port: 0 });
+    } catch (error) {
+      const { group, port } = this.wiring;
+      throw new BusError(socketProblem(error, 'bind', { group, port, iface: 'nak' }));
+    }
+    if (this.closed) return closeSocket(socket);
+    // The bus's send socket holds the process while it is open; this one must not hold it longer.
+    socket.unref();
+    socket.on('message', (bytes: Buffer) => this.heard(bytes));
+    socket.on('error', () => this.tally.sendErrors++);
+    this.control = socket;
+    this.sender = new ReliableSender({ nakPort: socket.address().port });
+  }
+
+  /** A NAK or retained request unicast to this stream: its answers go to the group. */
+  private heard(bytes: Buffer): void {
+    if (!this.sender) return;
+    const decoded = decodeControlFrame(bytes);
+    if ('malformed' in decoded) {
+      this.tally.malformed++;
+      return;
+    }
+    this.toGroup(this.sender.answer(decoded.frame));
+  }
+
+  /** Sets the one timer for the next heartbeat, earlier when a message brought it forward. */
+  private arm(): void {
+    const at = this.sender?.nextDeadline();
+    if (at === undefined || (this.timer && this.timerAt <= at)) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.beat(), Math.max(0, at - performance.now()));
+    this.timer.unref();
+  }
+
+  private beat(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const heartbeat = this.sender?.heartbeat();
+    if (heartbeat) this.toGroup([heartbeat]);
+    this.arm();
+  }
+
+  private toGroup(frames: Buffer[]): void {
+    const socket = this.wiring.socket();
+    if (!socket || frames.length === 0) return;
+    const datagrams: OutgoingDatagram[] = frames.map((frame) => [NO_HEADER, frame]);
+    sendDatagrams(socket, datagrams, this.wiring.port, this.wiring.group).catch(() => this.tally.sendErrors++);
+  }
+}
