@@ -9,10 +9,9 @@ import { framingForBus } from './framing-for-bus';
 import { viewInterface, type InterfaceView } from './interface-view';
 import { InterfaceWatch } from './interface-watch';
 import { canMulticast, interfaceIndex, linkState } from './link-state';
-import { BusError } from './problem';
 import { openReceiveSocket } from './receive-socket';
 import { ReliableReceiveSide } from './reliable-receive-side';
-import { ReliableSendSide } from './reliable-send-side';
+import { ReliablePublishing, reliableUnavailable } from './reliable-send-side';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
 import { SendQueue, type PublishOptions } from './send-queue';
 import { openSendSocket } from './send-socket';
@@ -50,11 +49,10 @@ export class MulticastBus {
   private readonly ready: Promise<Framing>;
   private readonly counts = { datagrams: 0, bytes: 0, messages: 0, clientErrors: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
-  // Reliable delivery (docs/reliability.md) on an unsealed LCM bus: the receive side always, the send side from the
-  // first reliable or retained publish until the send side closes; publishes wait while it starts, to keep their order.
+  // Reliable delivery (docs/reliability.md), on an unsealed LCM bus only: the receive side always, the send side from
+  // the first reliable or retained publish until the send side closes.
   private readonly reliableIn: ReliableReceiveSide | undefined;
-  private reliableOut: ReliableSendSide | undefined;
-  private reliableStarting: Promise<void> | undefined;
+  private readonly reliableOut: ReliablePublishing;
 
   constructor(
     readonly settings: BusSettings,
@@ -95,10 +93,11 @@ export class MulticastBus {
         socket: () => this.sender.openSocket,
         label: this.label,
         problem: () => this.sender.state.problem,
-        encoded: (topic, datagrams, publishOptions) => this.reliableOut?.encoded(topic, datagrams, publishOptions),
+        encoded: (topic, datagrams, publishOptions) => this.reliableOut.encoded(topic, datagrams, publishOptions),
       },
       options.sendQueue,
     );
+    this.reliableOut = new ReliablePublishing(settings, () => this.sender.openSocket);
     if (reliableUnavailable(settings) === undefined) {
       this.reliableIn = new ReliableReceiveSide({
         family: settings.family,
@@ -137,7 +136,7 @@ export class MulticastBus {
     // Messages of senders that have all gone fail now, rather than go out after them through a later sender.
     if (this.sender.currentUsers.size === 0) {
       this.queue.abandon();
-      return Promise.all([leaving, this.stopReliable()]).then(() => undefined);
+      return Promise.all([leaving, this.reliableOut.stop()]).then(() => undefined);
     }
     return leaving;
   }
@@ -147,7 +146,7 @@ export class MulticastBus {
     this.stopHousekeeping();
     this.watch.stop();
     this.queue.close();
-    await Promise.all([this.receiver.stop(), this.sender.stop(), this.stopReliable(), this.reliableIn?.close()]);
+    await Promise.all([this.receiver.stop(), this.sender.stop(), this.reliableOut.stop(), this.reliableIn?.close()]);
   }
 
   /** Every counter of the bus and its framing, as plain JSON. */
@@ -164,9 +163,9 @@ export class MulticastBus {
       sendQueue: { waiting: this.queue.waiting, refused, expired },
       ...this.framing?.stats(),
       reliable: {
-        sender: this.reliableOut?.counts() ?? null,
+        sender: this.reliableOut.counts(),
         receiver: this.reliableIn?.counts() ?? null,
-        malformed: (this.reliableIn?.malformed ?? 0) + (this.reliableOut?.counts().malformed ?? 0),
+        malformed: (this.reliableIn?.malformed ?? 0) + (this.reliableOut.counts()?.malformed ?? 0),
       },
     };
   }
@@ -183,24 +182,7 @@ export class MulticastBus {
    * (LCM framing, unsealed bus only: elsewhere it rejects with `reliable-unavailable`).
    */
   publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
-    const wanted = options.reliable === true || options.retain === true;
-    if (wanted && !this.reliableOut) {
-      const reason = reliableUnavailable(this.settings);
-      if (reason) return Promise.reject(new BusError({ code: 'reliable-unavailable', params: { reason } }));
-      const side = (this.reliableOut = new ReliableSendSide({ ...this.settings, socket: () => this.sender.openSocket }));
-      const starting = side.start().finally(() => {
-        if (this.reliableStarting === starting) this.reliableStarting = undefined;
-      });
-      this.reliableStarting = starting;
-      // A side that could not start is forgotten, so the next reliable publish tries again.
-      starting.catch(() => {
-        if (this.reliableOut === side) this.reliableOut = undefined;
-      });
-    }
-    const starting = this.reliableStarting;
-    if (!starting) return this.queue.publish(topic, payload, options);
-    const send = () => this.queue.publish(topic, payload, options);
-    return starting.then(send, (error: unknown) => (wanted ? Promise.reject(error) : send()));
+    return this.reliableOut.publish(options, () => this.queue.publish(topic, payload, options));
   }
 
   private announce(users: Iterable<BusClient>, state: SocketState): void {
@@ -231,13 +213,6 @@ export class MulticastBus {
         }
       }
     }
-  }
-
-  private stopReliable(): Promise<void> {
-    const side = this.reliableOut;
-    this.reliableOut = undefined;
-    this.reliableStarting = undefined;
-    return side ? side.close() : Promise.resolve();
   }
 
   private startHousekeeping(): void {
@@ -292,10 +267,4 @@ export class MulticastBus {
     this.watch.opened(this.sender, fingerprint);
     return openSendSocket(this.settings, where.resolved);
   }
-}
-
-/** Why this bus cannot carry reliable delivery, or undefined when it can (LCM framing on an unsealed bus). */
-function reliableUnavailable(settings: BusSettings): 'raw' | 'sealed' | undefined {
-  if (settings.framing !== 'lcm') return 'raw';
-  return settings.security === 'sealed' ? 'sealed' : undefined;
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:dgram';
 import { bindSocket } from './bound-socket';
 import { decodeControlFrame } from './control-frame';
 import type { OutgoingDatagram } from './lcm-codec';
+import type { BusSettings } from './bus-settings';
 import type { AddressFamily } from './multicast-address';
 import { BusError } from './problem';
 import { ReliableSender } from './reliable-sender';
@@ -120,5 +121,63 @@ export class ReliableSendSide {
     if (!socket || frames.length === 0) return;
     const datagrams: OutgoingDatagram[] = frames.map((frame) => [NO_HEADER, frame]);
     sendDatagrams(socket, datagrams, this.wiring.port, this.wiring.group).catch(() => this.tally.sendErrors++);
+  }
+}
+
+/** Why a bus cannot carry reliable delivery, or undefined when it can (LCM framing on an unsealed bus). */
+export function reliableUnavailable(settings: BusSettings): 'raw' | 'sealed' | undefined {
+  if (settings.framing !== 'lcm') return 'raw';
+  return settings.security === 'sealed' ? 'sealed' : undefined;
+}
+
+/**
+ * A bus's publishing as reliable delivery sees it: the first reliable or retained publish starts a ReliableSendSide,
+ * which stays until the bus's send side closes (stop()). Publishes wait while it starts, so they keep their order.
+ */
+export class ReliablePublishing {
+  private side: ReliableSendSide | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly settings: BusSettings,
+    private readonly socket: () => Socket | undefined,
+  ) {}
+
+  /** Sends one message through `send`, after starting the reliable stream when the message asks for it. */
+  publish(options: PublishOptions, send: () => Promise<void>): Promise<void> {
+    const wanted = options.reliable === true || options.retain === true;
+    if (wanted && !this.side) {
+      const reason = reliableUnavailable(this.settings);
+      if (reason) return Promise.reject(new BusError({ code: 'reliable-unavailable', params: { reason } }));
+      const side = (this.side = new ReliableSendSide({ ...this.settings, socket: this.socket }));
+      const starting = side.start().finally(() => {
+        if (this.starting === starting) this.starting = undefined;
+      });
+      this.starting = starting;
+      // A side that could not start is forgotten, so the next reliable publish tries again.
+      starting.catch(() => {
+        if (this.side === side) this.side = undefined;
+      });
+    }
+    if (!this.starting) return send();
+    return this.starting.then(send, (error: unknown) => (wanted ? Promise.reject(error) : send()));
+  }
+
+  /** A message's datagrams as the bus encoded them (SendQueue): kept while the stream is reliable. */
+  encoded(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void {
+    this.side?.encoded(topic, datagrams, options);
+  }
+
+  /** The stream's counters, or null while it is not reliable. */
+  counts(): Record<string, number> | null {
+    return this.side?.counts() ?? null;
+  }
+
+  /** The send side closed: the stream ends (the next reliable publish starts a new one). */
+  stop(): Promise<void> {
+    const side = this.side;
+    this.side = undefined;
+    this.starting = undefined;
+    return side ? side.close() : Promise.resolve();
   }
 }

@@ -91,7 +91,10 @@ describe('reliable delivery on the bus', function () {
   it('delivers 500 reliable messages in order, each once, without loss', async () => {
     const { sending, receiving, inn } = await pair();
     for (let i = 0; i < 500; i++) await sending.publish('R', Buffer.from(String(i)), { reliable: true });
-    await until(() => `500 messages; got ${inn.messages.length}`, () => inn.messages.length >= 500);
+    await until(
+      () => `500 messages; got ${inn.messages.length}`,
+      () => inn.messages.length >= 500,
+    );
     await delay(200); // proving no duplicate follows: a few heartbeat periods
     assert.deepEqual(
       numbers(inn.messages),
@@ -116,7 +119,11 @@ describe('reliable delivery on the bus', function () {
       // About 1,000 a second: 10 messages, then wait for the clock to catch up.
       if (i % 10 === 0) await delay(Math.max(0, i - (performance.now() - started)));
     }
-    await until(() => `2,000 messages; got ${inn.messages.length}`, () => inn.messages.length >= 2000, 10_000);
+    await until(
+      () => `2,000 messages; got ${inn.messages.length}`,
+      () => inn.messages.length >= 2000,
+      10_000,
+    );
     stopDropping();
     await delay(200);
     const stats = receiving.stats();
@@ -144,7 +151,11 @@ describe('reliable delivery on the bus', function () {
     const started = performance.now();
     await sending.publish('R', Buffer.from('20'), { reliable: true });
     stopDropping();
-    await until(() => `the last message; got ${inn.messages.length}`, () => inn.messages.length === 21, 1000);
+    await until(
+      () => `the last message; got ${inn.messages.length}`,
+      () => inn.messages.length === 21,
+      1000,
+    );
     console.log(`      tail loss: message 20 delivered ${Math.round(performance.now() - started)} ms after it was sent`);
     assert.deepEqual(
       numbers(inn.messages),
@@ -169,7 +180,11 @@ describe('reliable delivery on the bus', function () {
     const started = performance.now();
     receiving.addReceiver(asking);
     receiving.addReceiver(plain);
-    await until(() => `both retained values; got ${asking.messages.length}`, () => asking.messages.length >= 2, 2000);
+    await until(
+      () => `both retained values; got ${asking.messages.length}`,
+      () => asking.messages.length >= 2,
+      2000,
+    );
     console.log(`      retained: both values ${Math.round(performance.now() - started)} ms after the listener started`);
     await delay(300); // proving no copy reaches the other listener
     const got = asking.messages.map((m) => [m.topic, m.payload.toString(), m.retained]).sort();
@@ -196,7 +211,17 @@ describe('reliable delivery on the bus', function () {
   it('refuses reliable and retained publishes on raw framing and on a sealed bus', async () => {
     const raw = new MulticastBus(settings(nextPort(), { framing: 'raw' }));
     buses.push(raw);
-    await assert.rejects(raw.publish('', Buffer.from('x'), { reliable: true }), (e: any) => e.problem.code === 'reliable-unavailable' && e.problem.params.reason === 'raw');
+    await assert.rejects(
+      raw.publish('', Buffer.from('x'), { reliable: true }),
+      (e: any) => e.problem.code === 'reliable-unavailable' && e.problem.params.reason === 'raw',
+    );
     await assert.rejects(raw.publish('', Buffer.from('x'), { retain: true }), (e: any) => e.problem.params.reason === 'raw');
+    // Keys never come: the refusal does not wait for them.
+    const sealed = new MulticastBus(settings(nextPort(), { security: 'sealed' }), { keys: new Promise(() => undefined) });
+    buses.push(sealed);
+    await assert.rejects(
+      sealed.publish('T', Buffer.from('x'), { reliable: true }),
+      (e: any) => e.problem.code === 'reliable-unavailable' && e.problem.params.reason === 'sealed',
+    );
   });
 });
