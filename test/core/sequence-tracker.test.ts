@@ -163,6 +163,29 @@ describe('sequence tracker', () => {
     assert.equal(big.snapshot().chatty.messages, 5000, 'a sender heard all along is never forgotten');
   });
 
+  it('takes back the loss of a repaired message, however late, once, and records a repaired tail as it comes', () => {
+    const t = new SequenceTracker();
+    t.record('a', 0);
+    t.record('a', 2); // 1 lost
+    for (let seq = 3; seq <= 300; seq++) t.record('a', seq);
+    t.record('a', 302); // 301 lost
+    assert.equal(t.totalLost(), 2);
+    // 300 numbers behind: record() would drop it, repaired() takes the loss back when the caller's hold took it as new.
+    t.repaired('a', 1, false);
+    assert.equal(t.totalLost(), 2, 'a copy the hold already had changes nothing');
+    t.repaired('a', 1, true);
+    assert.equal(t.totalLost(), 1);
+    // Within the window the tracker knows itself: a second repair of 301 is no second return.
+    t.repaired('a', 301, true);
+    t.repaired('a', 301, true);
+    assert.equal(t.totalLost(), 0);
+    assert.equal(t.record('a', 301).deliver, false, 'the original, late, is a duplicate now');
+    // Ahead (a lost last message repaired before anything after it): recorded in order, nothing lost.
+    t.repaired('a', 303, true);
+    assert.deepEqual(t.record('a', 304), { lostBefore: 0, deliver: true });
+    assert.equal(t.totalLost(), 0);
+  });
+
   it('lists a stream keyed by a session under its address and port', () => {
     const t = new SequenceTracker();
     t.record('c0ffee01', 1, '198.51.100.7:4000');
