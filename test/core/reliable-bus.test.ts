@@ -45,8 +45,15 @@ function nft(...args: string[]): void {
 function dropOnInput(port: number, percent: number): void {
   nft('add', 'table', 'inet', 'loss');
   nft('add', 'chain', 'inet', 'loss', 'in', '{ type filter hook input priority 0; }');
-  if (percent >= 100) nft('add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', String(port), 'drop');
-  else nft('add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', String(port), 'numgen', 'random', 'mod', '100', '<', String(percent), 'drop');
+  if (percent >= 100) nft('add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', String(port), 'counter', 'drop');
+  else
+    nft('add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', String(port), 'numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop');
+}
+
+/** Datagrams the loss rule dropped so far. */
+function dropped(): number {
+  const listed = spawnSync('nft', ['list', 'chain', 'inet', 'loss', 'in'], { encoding: 'utf8' }).stdout;
+  return Number(/packets (\d+)/.exec(listed)?.[1] ?? 0);
 }
 
 function stopDropping(): void {
@@ -124,13 +131,14 @@ describe('reliable delivery on the bus', function () {
       () => inn.messages.length >= 2000,
       10_000,
     );
+    const drops = dropped();
     stopDropping();
     await delay(200);
     const stats = receiving.stats();
     const sent = sending.stats().reliable.sender!;
     const received = stats.reliable.receiver!;
     console.log(
-      `      5% loss: ${inn.messages.length} delivered in ${Math.round(performance.now() - started)} ms; NAKs sent ${received.naksSent}, repairs heard ${received.repairs}, repairs sent ${sent.repairs}, summary ${JSON.stringify(receiving.summary())}`,
+      `      5% loss: ${drops} datagrams dropped, ${inn.messages.length} delivered in ${Math.round(performance.now() - started)} ms; NAKs sent ${received.naksSent}, repairs heard ${received.repairs}, repairs sent ${sent.repairs}, summary ${JSON.stringify(receiving.summary())}`,
     );
     assert.deepEqual(
       numbers(inn.messages),
