@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { BusReceiver } from './bus-client';
 import { decodeControlFrame, encodeControlFrame, type ControlFrame, type StreamId } from './control-frame';
+import { NakBudget } from './nak-budget';
 import type { BusMessage, Framing } from './framing';
 import type { AddressFamily } from './multicast-address';
 import { ReliableReceiver } from './reliable-receiver';
@@ -56,14 +57,29 @@ export class ReliableReceiveSide {
   private timerAt = Infinity;
   private asks: Ask[] = [];
   private readonly known = new Map<string, Known>();
-  private readonly tally = { malformed: 0, heartbeats: 0, repairs: 0, retainedValues: 0, retainedDelivered: 0, retainedRequests: 0, naksSent: 0 };
+  // Sources that sent data lately: only their heartbeats are believed, so a heartbeat from nowhere starts nothing.
+  private readonly senders = new Map<string, number>();
+  private readonly budget = new NakBudget();
+  private readonly tally = {
+    malformed: 0,
+    heartbeats: 0,
+    heartbeatsIgnored: 0,
+    naksRefused: 0,
+    repairs: 0,
+    retainedValues: 0,
+    retainedDelivered: 0,
+    retainedRequests: 0,
+    naksSent: 0,
+  };
 
   constructor(private readonly wiring: ReliableReceiveWiring) {}
 
   /** A data message the framing decoded: what to deliver now, in order (held back behind a gap of a reliable stream). */
   data(message: BusMessage): BusMessage[] {
     if (message.seq === undefined) return [message];
-    const out = this.receiver.data(`${message.address}:${message.port}`, message.seq, message, message.payload.length);
+    const source = `${message.address}:${message.port}`;
+    this.sawData(source, message.address);
+    const out = this.receiver.data(source, message.seq, message, message.payload.length);
     this.arm();
     if (out.lost === 0 && out.deliver.length === 1 && out.deliver[0] === message) return [message];
     return numbered(out);
@@ -127,7 +143,11 @@ export class ReliableReceiveSide {
 
   private heartbeat(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'heartbeat' }): void {
     this.tally.heartbeats++;
-    this.receiver.control(source, frame);
+    // Only a source that sent data lately gets NAKs: a heartbeat from nowhere starts no repair traffic. It may still be
+    // asked for retained values (one request per listener starting, answered to the group, never a flood).
+    const heardAt = this.senders.get(source);
+    if (heardAt !== undefined && performance.now() - heardAt <= KNOWN_MS) this.receiver.control(source, frame);
+    else this.tally.heartbeatsIgnored++;
     const known: Known = { stream: frame.stream, address: sender.address, port: frame.nakPort || sender.port, heardAt: performance.now() };
     this.known.delete(source);
     this.known.set(source, known);
@@ -187,6 +207,18 @@ export class ReliableReceiveSide {
     this.socket.send(frame, port, address);
   }
 
+  /** A data message from `source` (at `address`): its heartbeats are believed for a while, and NAKs to it budgeted. */
+  private sawData(source: string, address: string): void {
+    this.budget.heard(address);
+    // Refreshed at most every second, so the hot path seldom touches the map's order.
+    const now = performance.now();
+    const last = this.senders.get(source);
+    if (last !== undefined && now - last < 1000) return;
+    this.senders.delete(source);
+    this.senders.set(source, now);
+    if (this.senders.size > MAX_KNOWN) this.senders.delete(this.senders.keys().next().value as string);
+  }
+
   /** Sets the one timer for what the receiver has due next. */
   private arm(): void {
     const at = this.receiver.nextDeadline();
@@ -203,8 +235,14 @@ export class ReliableReceiveSide {
     const { naks, deliver, lost } = this.receiver.due();
     for (const { to, frame } of naks) {
       const colon = to.lastIndexOf(':');
+      const address = to.slice(0, colon);
+      // A refused NAK is as good as lost: the scheduler asks again later, within the budget.
+      if (!this.budget.allow(address)) {
+        this.tally.naksRefused++;
+        continue;
+      }
       this.tally.naksSent++;
-      this.unicast(frame, to.slice(0, colon), Number(to.slice(colon + 1)));
+      this.unicast(frame, address, Number(to.slice(colon + 1)));
     }
     if (deliver.length > 0 || lost > 0) this.wiring.deliver(numbered({ deliver, lost }));
     this.arm();

@@ -1,6 +1,9 @@
 // Reliable and retained delivery between real buses on `lo` (docs/reliability.md), with loss made by nftables.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { encodeControlFrame } from '../../src/core/control-frame';
+import { encodeMessage } from '../../src/core/lcm-codec';
 import type { BusMessage } from '../../src/core/framing';
 import { parseBusSettings } from '../../src/core/bus-settings';
 import { MulticastBus } from '../../src/core/multicast-bus';
@@ -99,6 +102,37 @@ describe('reliable delivery on the bus', function () {
     await until('both sides ready', () => out.phase === 'ready' && inn.phase === 'ready', { every: 5 });
     return { port, sending, receiving, inn };
   }
+
+  it('starts no repair traffic for a heartbeat from a source that sent no data (a forged heartbeat cannot aim NAKs)', async () => {
+    const { port, receiving, inn } = await pair();
+    const forger = createSocket('udp4');
+    await new Promise<void>((resolve) => forger.bind(0, '127.0.0.1', resolve));
+    const heartbeat = encodeControlFrame({ type: 'heartbeat', stream: '00000000000000aa', oldest: 0, newest: 1000, intervalMs: 50, nakPort: 9 });
+    const data = encodeMessage('R', Buffer.from('x'), 1, 1400).map(([header, body]) => Buffer.concat([header, body]))[0];
+    try {
+      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => forger.send(heartbeat, port, '239.255.76.91', () => resolve()));
+      await until('the heartbeats heard', () => (receiving.stats().reliable.receiver!.heartbeats as number) >= 5);
+      await delay(400); // past every NAK back-off and several retries
+      const counts = receiving.stats().reliable.receiver!;
+      assert.equal(counts.naksSent, 0, 'no NAK for 1,000 messages announced by a source never heard');
+      assert.equal(counts.heartbeatsIgnored, 5);
+      // The same source once it sends data is followed: its next heartbeat is believed.
+      await new Promise<void>((resolve) => forger.send(data, port, '239.255.76.91', () => resolve()));
+      await until('its message', () => inn.messages.length === 1);
+      // Believed from its newest on (1); the next announces 1,000 more: a tail loss that would take 16 NAK frames a round.
+      const first = encodeControlFrame({ type: 'heartbeat', stream: '00000000000000aa', oldest: 0, newest: 1, intervalMs: 50, nakPort: 9 });
+      await new Promise<void>((resolve) => forger.send(first, port, '239.255.76.91', () => resolve()));
+      await until('a heartbeat believed', () => (receiving.stats().reliable.receiver!.heartbeats as number) >= 6);
+      await new Promise<void>((resolve) => forger.send(heartbeat, port, '239.255.76.91', () => resolve()));
+      await delay(600);
+      const after = receiving.stats().reliable.receiver!;
+      assert.equal(after.heartbeatsIgnored, 5, 'believed once data came');
+      assert.ok((after.naksSent as number) <= 1 + 16, `NAKs to a source that sent one message stay within its budget: ${after.naksSent}`);
+      assert.ok((after.naksRefused as number) > 0, 'the rest refused');
+    } finally {
+      forger.close();
+    }
+  });
 
   it('delivers 500 reliable messages in order, each once, without loss', async () => {
     const { sending, receiving, inn } = await pair();
