@@ -50,8 +50,8 @@ export class NakBudget {
       if (this.tallies.size >= MAX_ADDRESSES) this.tallies.delete(this.tallies.keys().next().value as string);
       tally = { windowStart: at, heard: 0, naks: 0 };
       this.tallies.set(address, tally);
-    } else {
-      // Most recently heard last, so the first key is the one to forget.
+    } else if (at - tally.windowStart >= WINDOW_MS) {
+      // Most recently heard last, so the first key is the one to forget; moved once a second, not per message.
       this.tallies.delete(address);
       this.tallies.set(address, tally);
     }

@@ -79,6 +79,8 @@ export class ReliableReceiveSide {
     if (message.seq === undefined) return [message];
     const source = `${message.address}:${message.port}`;
     this.sawData(source, message.address);
+    // Best effort (no heartbeat heard): delivered as it is, with nothing allocated on the way.
+    if (!this.receiver.follows(source)) return [message];
     const out = this.receiver.data(source, message.seq, message, message.payload.length);
     this.arm();
     if (out.lost === 0 && out.deliver.length === 1 && out.deliver[0] === message) return [message];

@@ -103,6 +103,11 @@ export class ReliableReceiver<T> {
   }
 
   /** A data message (seq) from `source`: what to deliver now, in order, and how many were given up just before them. Best-effort (delivered at once, untouched) until the source's heartbeat was heard. */
+  /** Whether `source`'s stream is reliable (its heartbeat was heard): the bus's fast path skips data() for the rest. */
+  follows(source: string): boolean {
+    return this.streams.has(source);
+  }
+
   data(source: string, seq: number, message: T, bytes: number): { deliver: T[]; lost: number } {
     const state = this.streams.get(source);
     if (!state) return { deliver: [message], lost: 0 };
