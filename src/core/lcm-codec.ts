@@ -21,11 +21,16 @@ export type DecodedDatagram =
 
 export type MalformedReason = 'short' | 'magic' | 'channel' | 'fragment-header';
 
-/** Why a channel cannot be sent, or undefined when it can. */
+const utf8 = new TextEncoder();
+
+/**
+ * Why a channel cannot be sent, or undefined when it can. Free of Node.js's Buffer, so the editor checks a topic with
+ * this very function; the bus calls it only when a sender's topic changes.
+ */
 export function channelProblem(channel: string): 'empty' | 'too-long' | 'nul' | undefined {
   if (channel.length === 0) return 'empty';
   if (channel.includes('\0')) return 'nul';
-  if (Buffer.byteLength(channel, 'utf8') > MAX_CHANNEL_BYTES) return 'too-long';
+  if (utf8.encode(channel).length > MAX_CHANNEL_BYTES) return 'too-long';
   return undefined;
 }
 

@@ -51,11 +51,10 @@ export class NakBudget {
       tally = { windowStart: at, heard: 0, naks: 0 };
       this.tallies.set(address, tally);
     } else if (at - tally.windowStart >= WINDOW_MS) {
-      // Most recently heard last, so the first key is the one to forget; moved once a second, not per message.
+      // A new second. Most recently heard last, so the first key is the one to forget: moved once a second, not per
+      // message.
       this.tallies.delete(address);
       this.tallies.set(address, tally);
-    }
-    if (at - tally.windowStart >= WINDOW_MS) {
       tally.windowStart = at;
       tally.heard = 0;
       tally.naks = 0;

@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { BusReceiver } from './bus-client';
 import { decodeControlFrame, encodeControlFrame, type ControlFrame, type StreamId } from './control-frame';
+import { DeadlineTimer } from './deadline-timer';
 import { NakBudget } from './nak-budget';
 import type { BusMessage, Framing } from './framing';
 import type { AddressFamily } from './multicast-address';
@@ -53,8 +54,7 @@ interface Known {
 export class ReliableReceiveSide {
   private readonly receiver = new ReliableReceiver<BusMessage>();
   private socket: Socket | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly timer = new DeadlineTimer(() => this.fire());
   private asks: Ask[] = [];
   private readonly known = new Map<string, Known>();
   // Sources that sent data lately: only their heartbeats are believed, so a heartbeat from nowhere starts nothing.
@@ -64,7 +64,6 @@ export class ReliableReceiveSide {
     malformed: 0,
     heartbeats: 0,
     heartbeatsIgnored: 0,
-    naksRefused: 0,
     repairs: 0,
     retainedValues: 0,
     retainedDelivered: 0,
@@ -125,7 +124,7 @@ export class ReliableReceiveSide {
 
   /** Counters for the stats route. */
   counts(): Record<string, unknown> {
-    return { ...this.tally, ...this.receiver.counts() };
+    return { ...this.tally, naksRefused: this.budget.refused, ...this.receiver.counts() };
   }
 
   /** Control frames dropped as malformed. */
@@ -135,8 +134,7 @@ export class ReliableReceiveSide {
 
   /** Stops the timer and closes the NAK socket. */
   async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.stop();
     this.asks = [];
     const socket = this.socket;
     this.socket = undefined;
@@ -223,24 +221,16 @@ export class ReliableReceiveSide {
 
   /** Sets the one timer for what the receiver has due next. */
   private arm(): void {
-    const at = this.receiver.nextDeadline();
-    if (at === undefined || (this.timer && this.timerAt <= at)) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
-    this.timer.unref();
+    this.timer.setFor(this.receiver.nextDeadline());
   }
 
   private fire(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
     const { naks, deliver, lost } = this.receiver.due();
     for (const { to, frame } of naks) {
       const colon = to.lastIndexOf(':');
       const address = to.slice(0, colon);
       // A refused NAK is as good as lost: the scheduler asks again later, within the budget.
       if (!this.budget.allow(address)) {
-        this.tally.naksRefused++;
         continue;
       }
       this.tally.naksSent++;

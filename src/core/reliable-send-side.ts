@@ -5,6 +5,7 @@
 import type { Socket } from 'node:dgram';
 import { bindSocket } from './bound-socket';
 import { decodeControlFrame } from './control-frame';
+import { DeadlineTimer } from './deadline-timer';
 import type { OutgoingDatagram } from './lcm-codec';
 import type { BusSettings } from './bus-settings';
 import type { AddressFamily } from './multicast-address';
@@ -32,8 +33,7 @@ export class ReliableSendSide {
   private control: Socket | undefined;
   private opening: Promise<void> | undefined;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly timer = new DeadlineTimer(() => this.beat());
   private readonly tally = { malformed: 0, sendErrors: 0 };
 
   constructor(private readonly wiring: ReliableSendWiring) {}
@@ -62,8 +62,7 @@ export class ReliableSendSide {
   /** Stops heartbeats and closes the control socket; what was kept is gone (a new stream starts next time). */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.stop();
     this.sender = undefined;
     const control = this.control;
     this.control = undefined;
@@ -100,17 +99,10 @@ export class ReliableSendSide {
 
   /** Sets the one timer for the next heartbeat, earlier when a message brought it forward. */
   private arm(): void {
-    const at = this.sender?.nextDeadline();
-    if (at === undefined || (this.timer && this.timerAt <= at)) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => this.beat(), Math.max(0, at - performance.now()));
-    this.timer.unref();
+    this.timer.setFor(this.sender?.nextDeadline());
   }
 
   private beat(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
     const heartbeat = this.sender?.heartbeat();
     if (heartbeat) this.toGroup([heartbeat]);
     this.arm();

@@ -1,5 +1,5 @@
 import { inRange, type NumericField } from '../core/bus-fields';
-import { MAX_CHANNEL_BYTES } from '../core/lcm-codec';
+import { channelProblem } from '../core/lcm-codec';
 import { isSourceSpecificGroup, multicastFamily } from '../core/multicast-address';
 
 /**
@@ -89,9 +89,11 @@ export function beginEditing(node: unknown, container: string): void {
   $(container).data('multicast-bus-editing', node as object);
 }
 
-/** What is wrong with a topic a multicast out sends on an LCM bus ('topic-nul', 'topic-too-long'), or undefined. */
+/**
+ * What is wrong with a topic a multicast out sends on an LCM bus ('topic-nul', 'topic-too-long'), or undefined: the
+ * runtime's own check, except that an empty topic is fine (the node then sends msg.topic, or the default topic).
+ */
 export function lcmTopicProblem(topic: string): 'topic-nul' | 'topic-too-long' | undefined {
-  if (topic.includes('\0')) return 'topic-nul';
-  if (new TextEncoder().encode(topic).length > MAX_CHANNEL_BYTES) return 'topic-too-long';
-  return undefined;
+  const problem = channelProblem(topic);
+  return problem === undefined || problem === 'empty' ? undefined : `topic-${problem}`;
 }
