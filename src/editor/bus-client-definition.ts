@@ -45,3 +45,13 @@ export function sentTopicProblem(topic: string, node: unknown): string | undefin
   const problem = lcmTopicProblem(topic);
   return problem ? `multicast-out.validation.${problem}` : undefined;
 }
+
+/**
+ * A multicast out's Delivery: reliable (and Retain, which implies it) needs LCM framing, since repairs and retained
+ * values name messages by their LCM sequence numbers. The catalog key of what is wrong, or undefined.
+ */
+export function deliveryProblem(delivery: string, node: unknown): string | undefined {
+  const retain = isEditing(node, DIALOG) ? $('#node-input-retain').prop('checked') === true : (node as { retain?: boolean }).retain === true;
+  const wanted = delivery === 'reliable' || retain;
+  return wanted && framingOfBus(node) !== 'lcm' ? 'multicast-out.validation.reliable-needs-lcm' : undefined;
+}

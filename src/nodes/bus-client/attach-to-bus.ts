@@ -46,15 +46,21 @@ export function attachSender(RED: NodeAPI, node: Node, busId: string): SenderAtt
   };
 }
 
-/** Connects a multicast in to its config node (see attach); `listen` gets every message of the bus. */
-export function attachReceiver(RED: NodeAPI, node: Node, busId: string, listen: BusReceiver['onMessage']): ReceiverAttachment | undefined {
-  const attached = attach(
-    RED,
-    node,
-    busId,
-    (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped),
-    listen,
-  );
+/**
+ * Connects a multicast in to its config node (see attach); `listen` gets every message of the bus, and, when it starts,
+ * the retained values of the topics `retained` matches (an LCM topic filter), marked `retained`.
+ */
+export function attachReceiver(
+  RED: NodeAPI,
+  node: Node,
+  busId: string,
+  listen: BusReceiver['onMessage'],
+  retained?: string,
+): ReceiverAttachment | undefined {
+  const attached = attach(RED, node, busId, (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped), {
+    onMessage: listen,
+    retained,
+  });
   return attached && { bus: attached.bus, traffic: attached.traffic };
 }
 
@@ -75,7 +81,7 @@ function attach<T extends { text(): string }>(
   node: Node,
   busId: string,
   trafficOf: (label: string, bus: MulticastBus) => T,
-  listen?: BusReceiver['onMessage'],
+  listen?: Pick<BusReceiver, 'onMessage' | 'retained'>,
 ): { busNode: MulticastBusNode; bus: MulticastBus; status: ClientStatus; traffic: T } | undefined {
   const busNode = busNodeOf(RED, busId);
   if (!busNode) {
@@ -102,7 +108,7 @@ function attach<T extends { text(): string }>(
     busNode.report(side, state);
   };
   let registered: BusClient;
-  if (listen) bus.addReceiver((registered = { onState, onMessage: listen }));
+  if (listen) bus.addReceiver((registered = { onState, ...listen }));
   else bus.addSender((registered = { onState }));
   node.on('close', (_removed: boolean, done: () => void) => {
     status.stop();

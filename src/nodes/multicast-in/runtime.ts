@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-decoding';
 import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
+import type { BusMessage } from '../../core/framing';
 import { attachReceiver } from '../bus-client/attach-to-bus';
 import { problemWords } from '../bus-client/problem-words';
 import { busNodeOf } from '../multicast-bus/multicast-bus-node';
@@ -30,7 +31,7 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     }
     const matches = topicFilter(topic);
 
-    const attachment = attachReceiver(RED, node, config.bus, (message) => {
+    const listen = (message: BusMessage) => {
       if (message.topic !== undefined && !matches(message.topic)) return;
       const msg: NodeMessage & Record<string, unknown> = {
         topic: message.topic ?? topic,
@@ -42,6 +43,7 @@ export = function registerMulticastIn(RED: NodeAPI): void {
       if (message.seq !== undefined) {
         msg.multicast = { sender: `${message.address}:${message.port}`, seq: message.seq, lost: message.lostBefore ?? 0 };
       }
+      if (message.retained) msg.retained = true;
       try {
         msg.payload = decodePayload(message.payload, datatype);
       } catch (error) {
@@ -53,7 +55,9 @@ export = function registerMulticastIn(RED: NodeAPI): void {
       }
       attachment?.traffic.delivered(message.lostBefore);
       node.send(msg);
-    });
+    };
+    // On LCM framing the node asks reliable senders, as it starts, for the retained values its filter matches.
+    const attachment = attachReceiver(RED, node, config.bus, listen, framing === 'lcm' ? topic : undefined);
   }
 
   RED.nodes.registerType<Node, MulticastInDef, unknown, Record<string, never>>('multicast-in', MulticastIn);

@@ -6,6 +6,9 @@ import { attachSender, unattachedError } from '../bus-client/attach-to-bus';
 interface MulticastOutDef extends NodeDef {
   bus: string;
   topic: string;
+  /** "best-effort" (the default, also for flows from before it existed) or "reliable". */
+  delivery?: string;
+  retain?: boolean;
 }
 
 export = function registerMulticastOut(RED: NodeAPI): void {
@@ -13,6 +16,7 @@ export = function registerMulticastOut(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const attachment = attachSender(RED, node, config.bus);
+    const reliable = config.delivery === 'reliable';
 
     node.on('input', (msg, _send, done) => {
       // done() gets the error's text, not the Error: the debug sidebar shows a string whole but an Error as an object
@@ -31,7 +35,10 @@ export = function registerMulticastOut(RED: NodeAPI): void {
         return;
       }
       // Raw framing carries no topic; LCM framing needs one, so a message without any goes out on the default topic.
-      attachment.bus.publish(topicToSend(config.topic?.trim(), msg.topic), bytes).then(
+      // A retained message is also reliable (the bus's stream turns reliable for it), as in the core mqtt out,
+      // msg.retain === true retains that message when the node itself does not.
+      const retain = config.retain === true || (msg as { retain?: unknown }).retain === true;
+      attachment.bus.publish(topicToSend(config.topic?.trim(), msg.topic), bytes, { reliable, retain }).then(
         () => {
           attachment.sent();
           done();
