@@ -24,12 +24,14 @@ export class HeartbeatSchedule {
     timing: Partial<HeartbeatTiming> = {},
     // A monotonic clock: a wall clock stepped back would hold heartbeats back for that long.
     private readonly now: () => number = () => performance.now(),
+    // A stream's first heartbeat is due at once: receivers follow the stream from its first message, not firstMs later.
+    dueAtOnce = false,
   ) {
     this.timing = { ...DEFAULT_HEARTBEAT_TIMING, ...timing };
     // A sender that just opened announces itself within firstMs, whether it sends data or not.
     this.interval = this.timing.firstMs;
     this.last = now();
-    this.deadline = this.last + this.interval;
+    this.deadline = dueAtOnce ? this.last : this.last + this.interval;
   }
 
   /** A data message went out now: the next heartbeat comes firstMs after it, or at the deadline the last heartbeat announced when that is sooner. */

@@ -13,6 +13,7 @@ import { NakBudget } from './nak-budget';
 import type { BusMessage, Framing } from './framing';
 import type { AddressFamily } from './multicast-address';
 import { ReliableReceiver } from './reliable-receiver';
+import { seqAfter } from './sequence-number';
 import { closeSocket } from './reopening-socket';
 import { topicFilter } from './topic-filter';
 
@@ -43,6 +44,40 @@ interface Ask {
   delivered: Set<string>;
 }
 
+/** When a source last sent data, and the last number it sent while its stream was best effort to us. */
+interface Seen {
+  at: number;
+  seq: number | undefined;
+}
+
+type HeartbeatFrame = ControlFrame & { type: 'heartbeat' };
+
+// A stream starts being followed at most this many numbers before its newest, so that a listener joining a busy
+// stream asks for little; and a pending heartbeat counts only for data at most this far past what it announced.
+const START_REACH = 64;
+const PENDING_REACH = 64;
+
+/**
+ * The number after which a stream is followed when its first believed heartbeat comes: after the last message
+ * delivered best effort (`delivered`), else just before the data that arrived (`arriving`), but never before what
+ * the sender can still repair, nor more than START_REACH before the newest it announced.
+ */
+function startAfter(heartbeat: HeartbeatFrame, delivered: number | undefined, arriving?: number): number {
+  const { oldest, newest } = heartbeat;
+  let start = delivered ?? (arriving !== undefined && !seqAfter(arriving, newest) ? (arriving - 1) >>> 0 : (newest - 1) >>> 0);
+  if (!seqAfter(newest, start)) return start;
+  const floor = (newest - START_REACH) >>> 0;
+  if (seqAfter(floor, start)) start = floor;
+  const repairable = (oldest - 1) >>> 0;
+  if (seqAfter(repairable, start)) start = repairable;
+  return start;
+}
+
+/** Whether two numbers are at most PENDING_REACH apart, either way round the u32 circle. */
+function near(a: number, b: number): boolean {
+  return (a - b) >>> 0 <= PENDING_REACH || (b - a) >>> 0 <= PENDING_REACH;
+}
+
 interface Known {
   stream: StreamId;
   address: string;
@@ -58,7 +93,9 @@ export class ReliableReceiveSide {
   private asks: Ask[] = [];
   private readonly known = new Map<string, Known>();
   // Sources that sent data lately: only their heartbeats are believed, so a heartbeat from nowhere starts nothing.
-  private readonly senders = new Map<string, number>();
+  private readonly senders = new Map<string, Seen>();
+  // The last heartbeat of each source not heard sending yet, believed once its data comes (bounded as `known`).
+  private readonly pending = new Map<string, HeartbeatFrame>();
   private readonly budget = new NakBudget();
   private readonly tally = {
     malformed: 0,
@@ -77,9 +114,20 @@ export class ReliableReceiveSide {
   data(message: BusMessage): BusMessage[] {
     if (message.seq === undefined) return [message];
     const source = `${message.address}:${message.port}`;
-    this.sawData(source, message.address);
-    // Best effort (no heartbeat heard): delivered as it is, with nothing allocated on the way.
-    if (!this.receiver.follows(source)) return [message];
+    const seen = this.sawData(source, message.address);
+    if (!this.receiver.follows(source)) {
+      // A stream's first heartbeat goes out with its first message, often just before it, from a source not heard
+      // yet: the stream is followed from this message on, and the newest it announced is asked for if missing.
+      const pending = this.pending.get(source);
+      this.pending.delete(source);
+      if (pending && near(message.seq, pending.newest)) {
+        this.receiver.control(source, pending, startAfter(pending, undefined, message.seq));
+      } else {
+        // Best effort (no heartbeat heard): delivered as it is, with nothing allocated on the way.
+        seen.seq = message.seq;
+        return [message];
+      }
+    }
     const out = this.receiver.data(source, message.seq, message, message.payload.length);
     this.arm();
     if (out.lost === 0 && out.deliver.length === 1 && out.deliver[0] === message) return [message];
@@ -145,9 +193,16 @@ export class ReliableReceiveSide {
     this.tally.heartbeats++;
     // Only a source that sent data lately gets NAKs: a heartbeat from nowhere starts no repair traffic. It may still be
     // asked for retained values (one request per listener starting, answered to the group, never a flood).
-    const heardAt = this.senders.get(source);
-    if (heardAt !== undefined && performance.now() - heardAt <= KNOWN_MS) this.receiver.control(source, frame);
-    else this.tally.heartbeatsIgnored++;
+    const seen = this.senders.get(source);
+    if (seen !== undefined && performance.now() - seen.at <= KNOWN_MS) {
+      this.receiver.control(source, frame, startAfter(frame, seen.seq));
+    } else {
+      // Kept until the source's first data: a stream announces itself right with its first message.
+      this.tally.heartbeatsIgnored++;
+      this.pending.delete(source);
+      this.pending.set(source, frame);
+      if (this.pending.size > MAX_KNOWN) this.pending.delete(this.pending.keys().next().value as string);
+    }
     const known: Known = { stream: frame.stream, address: sender.address, port: frame.nakPort || sender.port, heardAt: performance.now() };
     this.known.delete(source);
     this.known.set(source, known);
@@ -208,15 +263,17 @@ export class ReliableReceiveSide {
   }
 
   /** A data message from `source` (at `address`): its heartbeats are believed for a while, and NAKs to it budgeted. */
-  private sawData(source: string, address: string): void {
+  private sawData(source: string, address: string): Seen {
     this.budget.heard(address);
     // Refreshed at most every second, so the hot path seldom touches the map's order.
     const now = performance.now();
     const last = this.senders.get(source);
-    if (last !== undefined && now - last < 1000) return;
+    if (last !== undefined && now - last.at < 1000) return last;
+    const seen: Seen = { at: now, seq: last?.seq };
     this.senders.delete(source);
-    this.senders.set(source, now);
+    this.senders.set(source, seen);
     if (this.senders.size > MAX_KNOWN) this.senders.delete(this.senders.keys().next().value as string);
+    return seen;
   }
 
   /** Sets the one timer for what the receiver has due next. */

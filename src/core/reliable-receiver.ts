@@ -123,10 +123,16 @@ export class ReliableReceiver<T> {
     return out;
   }
 
-  /** A control frame from `source`. A heartbeat starts (or, with a new stream id, restarts) its reliable stream and reveals tail loss; a repair of its current stream returns the datagram inside for the caller to decode and hand to data(). */
-  control(source: string, frame: ControlFrame): { redecode?: Buffer } {
+  /**
+   * A control frame from `source`. A heartbeat starts (or, with a new stream id, restarts) its reliable stream and
+   * reveals tail loss; a new stream is followed from after `startAfter` (default: its newest), and the numbers from
+   * there to its newest are asked for when missing. A repair of its current stream returns the datagram inside for the
+   * caller to decode and hand to data().
+   */
+  control(source: string, frame: ControlFrame, startAfter?: number): { redecode?: Buffer } {
     if (frame.type === 'heartbeat') {
-      this.heartbeat(source, frame.stream, frame.newest >>> 0, nakDestination(source, frame.nakPort));
+      const newest = frame.newest >>> 0;
+      this.heartbeat(source, frame.stream, newest, nakDestination(source, frame.nakPort), (startAfter ?? newest) >>> 0);
       return {};
     }
     if (frame.type !== 'repair') return {};
@@ -208,7 +214,7 @@ export class ReliableReceiver<T> {
     return { streams: this.streams.size, evicted: this.evicted, sources };
   }
 
-  private heartbeat(source: string, stream: StreamId, newest: number, nakTo: string): void {
+  private heartbeat(source: string, stream: StreamId, newest: number, nakTo: string, startAfter: number): void {
     const known = this.streams.get(source);
     if (known && known.stream === stream) {
       this.touch(known);
@@ -228,8 +234,8 @@ export class ReliableReceiver<T> {
       stream,
       hold: new InOrderHold<Item<T>>(this.holdLimits, () => (state.ended ? Infinity : this.now())),
       nak: new NakScheduler(this.nakTiming, this.now, this.random),
-      offered: newest,
-      scheduled: newest,
+      offered: startAfter,
+      scheduled: startAfter,
       asked: [],
       head: 0,
       placeholders: 0,
@@ -241,7 +247,7 @@ export class ReliableReceiver<T> {
       older: undefined,
       newer: undefined,
     };
-    state.hold.start((newest + 1) >>> 0);
+    state.hold.start((startAfter + 1) >>> 0);
     if (known) {
       // A restart: the old stream's gaps can no longer be repaired, so what it held goes out now, after its losses.
       state.leftover = this.flush(known);
@@ -252,6 +258,8 @@ export class ReliableReceiver<T> {
     }
     this.streams.set(source, state);
     this.append(state);
+    // Announced, not heard: asked for as a tail loss would be.
+    if (seqAfter(newest, startAfter)) this.schedule(state, (startAfter + 1) >>> 0, newest);
     while (this.streams.size > this.maxStreams && this.oldest) {
       const evict = this.oldest;
       const out = this.flush(evict);

@@ -51,7 +51,9 @@ export class ReliableSendSide {
     const whole = datagrams.map(([header, data]) => (header.length === 0 ? data : Buffer.concat([header, data])));
     this.sender.sent(whole[0].readUInt32BE(4), whole);
     if (options.retain) this.sender.retain(topic, whole);
-    this.arm();
+    // A heartbeat due now goes out now (the stream's first, right behind its first message), not on the next turn of
+    // the event loop: a burst published in one go would otherwise be sent before receivers knew the stream was reliable.
+    this.beat();
   }
 
   /** Counters for the stats route: the sender's, control frames malformed, sends that failed. */

@@ -81,8 +81,9 @@ export class ReliableSender {
     this.newestSent = seq >>> 0;
     this.limiter.noteSent(datagrams.length);
     if (this.schedule) this.schedule.sent();
-    // A schedule made now counts from now: the first heartbeat comes firstMs after the first message.
-    else this.schedule = new HeartbeatSchedule(this.timing, this.now);
+    // The stream's first message: its heartbeat is due at once, so receivers follow the stream from this message on
+    // (one that lost it asks for it) instead of taking firstMs of messages best effort.
+    else this.schedule = new HeartbeatSchedule(this.timing, this.now, true);
   }
 
   /**

@@ -1,6 +1,5 @@
 // Reliable and retained delivery between real buses on `lo` (docs/reliability.md), with loss made by nftables.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { encodeControlFrame } from '../../src/core/control-frame';
 import { encodeMessage } from '../../src/core/lcm-codec';
@@ -8,6 +7,7 @@ import type { BusMessage } from '../../src/core/framing';
 import { parseBusSettings } from '../../src/core/bus-settings';
 import { MulticastBus } from '../../src/core/multicast-bus';
 import type { SocketState } from '../../src/core/reopening-socket';
+import { dropOnInput, droppedByRule as dropped, packetLossUnavailable, stopDropping } from '../support/packet-loss';
 import { nextPort } from '../support/ports';
 import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
 import { delay, until } from '../support/until';
@@ -35,37 +35,6 @@ function listener(retained?: string): Listener {
   };
   if (retained !== undefined) l.retained = retained;
   return l;
-}
-
-/** Whether nft can make a table in this namespace (installed, and allowed: a user namespace may refuse). */
-const hasNft = () => {
-  const probe = spawnSync('nft', ['add', 'table', 'inet', 'probe'], { stdio: 'ignore' }).status === 0;
-  spawnSync('nft', ['delete', 'table', 'inet', 'probe'], { stdio: 'ignore' });
-  return probe;
-};
-
-function nft(...args: string[]): void {
-  const ran = spawnSync('nft', args, { encoding: 'utf8' });
-  if (ran.status !== 0) throw new Error(`nft ${args.join(' ')}: ${ran.stderr}`);
-}
-
-/** Drops datagrams to `port` on input: `percent` of them at random, or all of them. */
-function dropOnInput(port: number, percent: number): void {
-  nft('add', 'table', 'inet', 'loss');
-  nft('add', 'chain', 'inet', 'loss', 'in', '{ type filter hook input priority 0; }');
-  if (percent >= 100) nft('add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', String(port), 'counter', 'drop');
-  else
-    nft('add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', String(port), 'numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop');
-}
-
-/** Datagrams the loss rule dropped so far. */
-function dropped(): number {
-  const listed = spawnSync('nft', ['list', 'chain', 'inet', 'loss', 'in'], { encoding: 'utf8' }).stdout;
-  return Number(/packets (\d+)/.exec(listed)?.[1] ?? 0);
-}
-
-function stopDropping(): void {
-  spawnSync('nft', ['delete', 'table', 'inet', 'loss'], { stdio: 'ignore' });
 }
 
 /** The payloads delivered, as numbers, and the losses they report. */
@@ -153,8 +122,8 @@ describe('reliable delivery on the bus', function () {
   });
 
   it('repairs 5% random loss: 2,000 messages at about 1,000/s all arrive in order, none lost', async function () {
-    if (!hasNft())
-      skipWithReason(this, 'nft cannot make a table here (not installed, or not allowed): no loss can be made (.ci/run installs nftables)');
+    const noLoss = packetLossUnavailable();
+    if (noLoss) skipWithReason(this, noLoss);
     const { port, sending, receiving, inn } = await pair();
     // One reliable message first, so the receiver hears a heartbeat before loss starts.
     await sending.publish('R', Buffer.from('0'), { reliable: true });
@@ -190,8 +159,8 @@ describe('reliable delivery on the bus', function () {
   });
 
   it('finds a lost last message by the next heartbeat and repairs it within a second', async function () {
-    if (!hasNft())
-      skipWithReason(this, 'nft cannot make a table here (not installed, or not allowed): no loss can be made (.ci/run installs nftables)');
+    const noLoss = packetLossUnavailable();
+    if (noLoss) skipWithReason(this, noLoss);
     const { port, sending, inn } = await pair();
     for (let i = 0; i < 20; i++) await sending.publish('R', Buffer.from(String(i)), { reliable: true });
     await until('the first 20', () => inn.messages.length === 20);

@@ -169,6 +169,18 @@ describe('a reliable receiver', () => {
     assert.equal(rx.nextDeadline(), undefined);
   });
 
+  it('follows a new stream from where it is told: the first message lost before the heartbeat is asked for', () => {
+    const { rx, data, repair, until, delivered, asked } = receiverAt();
+    // The stream's opening heartbeat announced message 5; 5 was lost and 6 is the first data heard.
+    rx.control(SENDER, { type: 'heartbeat', stream: STREAM, oldest: 5, newest: 5, intervalMs: 100, nakPort: 0 }, 4);
+    data(6);
+    assert.deepEqual(delivered, [], '6 waits for 5');
+    until(30);
+    assert.deepEqual(asked(), [5]);
+    repair(5);
+    assert.deepEqual(delivered, [5, 6]);
+  });
+
   it('gives a gap up after its retries, releasing what it held and counting it lost; a late repair is dropped', () => {
     const { rx, data, heartbeat, repair, until, naks, delivered, lost } = receiverAt();
     heartbeat(0);

@@ -166,10 +166,15 @@ describe('a reliable sender', () => {
       assert.equal(sender.nextDeadline(), undefined);
     });
 
-    it('beats 50 ms after the last send, then doubling, announcing the window and the interval', () => {
+    it('beats at once after the first send, then 50 ms after the last send, then doubling, announcing the window and the interval', () => {
       const { sender, tick, now } = senderAt();
       tick(1000);
-      for (let seq = 10; seq <= 12; seq++) sender.sent(seq, [datagram(seq)]);
+      sender.sent(10, [datagram(10)]);
+      assert.equal(sender.nextDeadline(), 1000, 'the stream announces itself with its first message');
+      const opening = sender.heartbeat();
+      assert.ok(opening);
+      assert.deepEqual(decoded(opening), { type: 'heartbeat', stream: STREAM, oldest: 10, newest: 10, intervalMs: 100, nakPort: 0 });
+      for (let seq = 11; seq <= 12; seq++) sender.sent(seq, [datagram(seq)]);
       assert.equal(sender.nextDeadline(), 1050);
       tick(49);
       assert.equal(sender.heartbeat(), undefined);
@@ -190,7 +195,7 @@ describe('a reliable sender', () => {
         beats.map((beat) => (beat.type === 'heartbeat' ? beat.intervalMs : -1)),
         [100, 200, 400, 800],
       );
-      assert.equal(sender.counts().heartbeats, 4);
+      assert.equal(sender.counts().heartbeats, 5);
     });
 
     it('announces the oldest message still kept, and an empty range once the window has aged out', () => {
