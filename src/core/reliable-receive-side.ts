@@ -27,8 +27,11 @@ export interface ReliableReceiveWiring {
 
 /** How long after a client registers the bus asks each reliable stream it hears for retained values. */
 export const RETAINED_ASK_MS = 3000;
-// Answers to a request may come a little after the asking ends: a nonce stays good this much longer.
+// Answers to a request may come a little after the asking ends: an ask takes answers this much longer.
 const RETAINED_ANSWER_MS = 2000;
+// A sender answers a topic at most once per linger (500 ms), to the group: a listener that asked just after another
+// one's answer went by hears none, so each stream is asked once more after the linger, at its next heartbeat.
+const RETAINED_RETRY_MS = 600;
 // Streams remembered for retained requests, and how long one counts as heard.
 const MAX_KNOWN = 1024;
 const KNOWN_MS = 5000;
@@ -39,7 +42,10 @@ interface Ask {
   matches: (topic: string) => boolean;
   nonce: number;
   until: number;
-  asked: Set<StreamId>;
+  /** Each stream asked, with when it was first asked and whether it was asked again (see RETAINED_RETRY_MS). */
+  asked: Map<StreamId, { at: number; again: boolean }>;
+  /** The first number each source delivered live to the client since it asked: a retained value at or after it was seen live. */
+  firstLive: Map<string, number>;
   /** Source and topic of each value delivered, so one asked of twice arrives once. */
   delivered: Set<string>;
 }
@@ -130,6 +136,7 @@ export class ReliableReceiveSide {
     }
     const out = this.receiver.data(source, message.seq, message, message.payload.length);
     this.arm();
+    if (this.asks.length > 0) this.noteLive(out.deliver);
     if (out.lost === 0 && out.deliver.length === 1 && out.deliver[0] === message) return [message];
     return numbered(out);
   }
@@ -145,7 +152,7 @@ export class ReliableReceiveSide {
     const source = `${sender.address}:${sender.port}`;
     if (frame.type === 'heartbeat') this.heartbeat(source, sender, frame);
     else if (frame.type === 'repair') this.repair(source, sender, frame);
-    else if (frame.type === 'retained-value') this.retainedValue(sender, frame.nonce, frame.datagram);
+    else if (frame.type === 'retained-value') this.retainedValue(sender, frame.datagram);
     this.arm();
   }
 
@@ -158,7 +165,8 @@ export class ReliableReceiveSide {
       matches: topicFilter(filter),
       nonce: randomInt(1, 0xffffffff),
       until: now + RETAINED_ASK_MS,
-      asked: new Set(),
+      asked: new Map(),
+      firstLive: new Map(),
       delivered: new Set(),
     };
     this.asks.push(ask);
@@ -209,7 +217,15 @@ export class ReliableReceiveSide {
     if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value as string);
     const now = known.heardAt;
     this.asks = this.asks.filter((ask) => now < ask.until + RETAINED_ANSWER_MS);
-    for (const ask of this.asks) if (now < ask.until && !ask.asked.has(known.stream)) this.request(ask, known);
+    for (const ask of this.asks) {
+      if (now >= ask.until) continue;
+      const asked = ask.asked.get(known.stream);
+      if (!asked) this.request(ask, known);
+      else if (!asked.again && now - asked.at >= RETAINED_RETRY_MS) {
+        asked.again = true;
+        this.request(ask, known);
+      }
+    }
   }
 
   private repair(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'repair' }): void {
@@ -223,28 +239,43 @@ export class ReliableReceiveSide {
     const before = this.receiver.duplicates(source);
     const out = this.receiver.data(source, message.seq, message, message.payload.length);
     framing.repaired?.(sender, message.seq, this.receiver.duplicates(source) === before);
+    if (this.asks.length > 0) this.noteLive(out.deliver);
     if (out.deliver.length > 0 || out.lost > 0) this.wiring.deliver(numbered(out));
   }
 
-  private retainedValue(sender: RemoteInfo, nonce: number, datagram: Buffer): void {
+  private retainedValue(sender: RemoteInfo, datagram: Buffer): void {
     this.tally.retainedValues++;
     const now = performance.now();
-    if (!this.asks.some((ask) => ask.nonce === nonce && now < ask.until + RETAINED_ANSWER_MS)) return;
+    // Any asker whose filter matches takes it, whichever request it answers (its nonce): a sender answers a topic
+    // once per linger, whoever asked.
+    if (!this.asks.some((ask) => now < ask.until + RETAINED_ANSWER_MS)) return;
     const message = this.wiring.framing()?.decodeAside?.(datagram, sender);
     if (!message) return;
     const value: BusMessage = { ...message, lostBefore: 0, retained: true };
-    const key = `${sender.address}:${sender.port} ${message.topic ?? ''}`;
-    // Any asker whose filter matches takes it: a sender answers a topic once per linger, whoever asked.
+    const source = `${sender.address}:${sender.port}`;
+    const key = `${source} ${message.topic ?? ''}`;
     for (const ask of this.asks) {
       if (now >= ask.until + RETAINED_ANSWER_MS || !ask.matches(message.topic ?? '') || ask.delivered.has(key)) continue;
+      // The value went out after the client started listening: it had it live, in its place.
+      const firstLive = ask.firstLive.get(source);
+      if (firstLive !== undefined && message.seq !== undefined && !seqAfter(firstLive, message.seq)) continue;
       ask.delivered.add(key);
       this.tally.retainedDelivered++;
       this.wiring.deliver([value], ask.client);
     }
   }
 
+  /** Messages of reliable streams delivered live while clients ask: the first number per source, for each ask. */
+  private noteLive(messages: BusMessage[]): void {
+    for (const message of messages) {
+      if (message.seq === undefined) continue;
+      const source = `${message.address}:${message.port}`;
+      for (const ask of this.asks) if (!ask.firstLive.has(source)) ask.firstLive.set(source, message.seq);
+    }
+  }
+
   private request(ask: Ask, known: Known): void {
-    ask.asked.add(known.stream);
+    if (!ask.asked.has(known.stream)) ask.asked.set(known.stream, { at: performance.now(), again: false });
     this.tally.retainedRequests++;
     this.unicast(
       encodeControlFrame({ type: 'retained-request', stream: known.stream, nonce: ask.nonce, filter: ask.filter }),
@@ -293,6 +324,7 @@ export class ReliableReceiveSide {
       this.tally.naksSent++;
       this.unicast(frame, address, Number(to.slice(colon + 1)));
     }
+    if (this.asks.length > 0) this.noteLive(deliver);
     if (deliver.length > 0 || lost > 0) this.wiring.deliver(numbered({ deliver, lost }));
     this.arm();
   }

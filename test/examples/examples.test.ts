@@ -205,6 +205,27 @@ describe('example flows', function () {
       }
     });
 
+    it('"Reliable commands and retained state": the listener, redeployed alone as the comment says, gets the setpoint with msg.retained on the retained output', async function () {
+      this.timeout(20_000);
+      const { flow } = example('Reliable commands and retained state');
+      const listener = flow.find((n) => n.type === 'multicast-in');
+      const retainedSwitch = flow.find((n) => n.type === 'switch' && listener.wires[0].includes(n.id));
+      const [[retainedDebug], [liveDebug]] = retainedSwitch.wires;
+      const { nodes, credentials } = runnable(flow);
+      await helper.load([...ourNodes, ...coreNodes], nodes, credentials);
+      const live = collect(helper.getNode(liveDebug));
+      // The setpoint goes out once, a second after the deploy; the listener hears it live.
+      const first = await until('the setpoint, live', () => live.find((msg) => msg.topic === 'plant/setpoint'), 5000);
+      assert.equal(first.payload, 21.5);
+      assert.equal(first.retained, undefined, 'a listener that started with the sender has it live, not again as a retained value');
+
+      // "Change its name, and deploy with Modified Nodes": only the listener restarts.
+      const renamed = nodes.map((n) => (n.id === listener.id ? { ...n, name: 'plant (renamed)' } : n));
+      await helper.setFlows(renamed, 'nodes', credentials);
+      const retained = await nextMessage(helper.getNode(retainedDebug), 3000);
+      assert.deepEqual([retained.topic, retained.payload, retained.retained], ['plant/setpoint', 21.5, true]);
+    });
+
     it('"Watch for lost messages" tallies msg.multicast.lost per sender in the function node\'s status and a summary to the debug sidebar', async function () {
       this.timeout(20_000);
       const { flow } = example('Watch for lost messages');
