@@ -1,13 +1,14 @@
-// The bus's receive side of reliable and retained topics (docs/reliability.md): control frames heard on the group go
-// to a ReliableReceiver (heartbeats make a source's stream reliable, repairs are decoded and fed back as data), data of
+// The bus's receive side of reliable and retained topics (docs/reliability.md): control frames heard on the group
+// (opened first on a sealed bus) go to a ReliableReceiver (heartbeats make a source's stream reliable, repairs are decoded and fed back as data), data of
 // reliable streams passes its in-order hold, NAKs and retained requests leave from a unicast socket of its own (the
 // receive socket is bound to the group). Retained values answer only the nonces this bus sent, and go only to the
-// clients that asked.
+// clients that asked. A stream is followed by its origin: the sealed session on a sealed bus, else the UDP source.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { BusReceiver } from './bus-client';
 import { decodeControlFrame, encodeControlFrame, type ControlFrame, type StreamId } from './control-frame';
+import type { ControlSealing } from './control-sealing';
 import { DeadlineTimer } from './deadline-timer';
 import { NakBudget } from './nak-budget';
 import type { BusMessage, Framing } from './framing';
@@ -20,6 +21,8 @@ import { topicFilter } from './topic-filter';
 export interface ReliableReceiveWiring {
   family: AddressFamily;
   framing(): Framing | undefined;
+  /** How NAKs and retained requests are sealed; undefined while the keys of a sealed bus are being made. */
+  sealing(): ControlSealing | undefined;
   /** Hands messages to the bus's clients, in order; to `only` alone when given (a retained value). */
   deliver(messages: BusMessage[], only?: BusReceiver): void;
 }
@@ -41,6 +44,13 @@ interface Ask {
   asked: Set<StreamId>;
   /** Source and topic of each value delivered, so one asked of twice arrives once. */
   delivered: Set<string>;
+}
+
+/** Where a control frame came from: its UDP sender, its origin when that is a session, and the stream key of both. */
+interface From {
+  sender: RemoteInfo;
+  origin: string | undefined;
+  source: string;
 }
 
 interface Known {
@@ -76,7 +86,7 @@ export class ReliableReceiveSide {
   /** A data message the framing decoded: what to deliver now, in order (held back behind a gap of a reliable stream). */
   data(message: BusMessage): BusMessage[] {
     if (message.seq === undefined) return [message];
-    const source = `${message.address}:${message.port}`;
+    const source = message.origin ?? `${message.address}:${message.port}`;
     this.sawData(source, message.address);
     // Best effort (no heartbeat heard): delivered as it is, with nothing allocated on the way.
     if (!this.receiver.follows(source)) return [message];
@@ -86,18 +96,21 @@ export class ReliableReceiveSide {
     return numbered(out);
   }
 
-  /** A datagram with the control magic, heard on the group. */
-  control(bytes: Buffer, sender: RemoteInfo): void {
+  /**
+   * A datagram with the control magic heard on the group (opened, on a sealed bus), from `origin`: the authenticated
+   * session, or undefined for the UDP source.
+   */
+  control(bytes: Buffer, sender: RemoteInfo, origin?: string): void {
     const decoded = decodeControlFrame(bytes);
     if ('malformed' in decoded) {
       this.tally.malformed++;
       return;
     }
     const frame = decoded.frame;
-    const source = `${sender.address}:${sender.port}`;
-    if (frame.type === 'heartbeat') this.heartbeat(source, sender, frame);
-    else if (frame.type === 'repair') this.repair(source, sender, frame);
-    else if (frame.type === 'retained-value') this.retainedValue(sender, frame.nonce, frame.datagram);
+    const from: From = { sender, origin, source: origin ?? `${sender.address}:${sender.port}` };
+    if (frame.type === 'heartbeat') this.heartbeat(from, frame);
+    else if (frame.type === 'repair') this.repair(from, frame);
+    else if (frame.type === 'retained-value') this.retainedValue(from, frame.nonce, frame.datagram);
     this.arm();
   }
 
@@ -141,14 +154,16 @@ export class ReliableReceiveSide {
     await closeSocket(socket);
   }
 
-  private heartbeat(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'heartbeat' }): void {
+  private heartbeat({ source, sender }: From, frame: ControlFrame & { type: 'heartbeat' }): void {
     this.tally.heartbeats++;
+    // NAKs go to the address the heartbeat came from, at the port it names: a session is no address.
+    const port = frame.nakPort || sender.port;
     // Only a source that sent data lately gets NAKs: a heartbeat from nowhere starts no repair traffic. It may still be
     // asked for retained values (one request per listener starting, answered to the group, never a flood).
     const heardAt = this.senders.get(source);
-    if (heardAt !== undefined && performance.now() - heardAt <= KNOWN_MS) this.receiver.control(source, frame);
+    if (heardAt !== undefined && performance.now() - heardAt <= KNOWN_MS) this.receiver.control(source, frame, `${sender.address}:${port}`);
     else this.tally.heartbeatsIgnored++;
-    const known: Known = { stream: frame.stream, address: sender.address, port: frame.nakPort || sender.port, heardAt: performance.now() };
+    const known: Known = { stream: frame.stream, address: sender.address, port, heardAt: performance.now() };
     this.known.delete(source);
     this.known.set(source, known);
     if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value as string);
@@ -157,28 +172,28 @@ export class ReliableReceiveSide {
     for (const ask of this.asks) if (now < ask.until && !ask.asked.has(known.stream)) this.request(ask, known);
   }
 
-  private repair(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'repair' }): void {
+  private repair({ source, sender, origin }: From, frame: ControlFrame & { type: 'repair' }): void {
     this.tally.repairs++;
     const { redecode } = this.receiver.control(source, frame);
     const framing = this.wiring.framing();
     if (!redecode || !framing?.decodeAside) return;
-    const message = framing.decodeAside(redecode, sender);
+    const message = framing.decodeAside(redecode, sender, origin);
     if (!message || message.seq === undefined) return;
     // Past the sequence tracker, which would drop a repair more than 64 numbers late: the hold dedupes it instead.
     const before = this.receiver.duplicates(source);
     const out = this.receiver.data(source, message.seq, message, message.payload.length);
-    framing.repaired?.(sender, message.seq, this.receiver.duplicates(source) === before);
+    framing.repaired?.(sender, message.seq, this.receiver.duplicates(source) === before, origin);
     if (out.deliver.length > 0 || out.lost > 0) this.wiring.deliver(numbered(out));
   }
 
-  private retainedValue(sender: RemoteInfo, nonce: number, datagram: Buffer): void {
+  private retainedValue({ source, sender, origin }: From, nonce: number, datagram: Buffer): void {
     this.tally.retainedValues++;
     const now = performance.now();
     if (!this.asks.some((ask) => ask.nonce === nonce && now < ask.until + RETAINED_ANSWER_MS)) return;
-    const message = this.wiring.framing()?.decodeAside?.(datagram, sender);
+    const message = this.wiring.framing()?.decodeAside?.(datagram, sender, origin);
     if (!message) return;
     const value: BusMessage = { ...message, lostBefore: 0, retained: true };
-    const key = `${sender.address}:${sender.port} ${message.topic ?? ''}`;
+    const key = `${source} ${message.topic ?? ''}`;
     // Any asker whose filter matches takes it: a sender answers a topic once per linger, whoever asked.
     for (const ask of this.asks) {
       if (now >= ask.until + RETAINED_ANSWER_MS || !ask.matches(message.topic ?? '') || ask.delivered.has(key)) continue;
@@ -199,12 +214,14 @@ export class ReliableReceiveSide {
   }
 
   private unicast(frame: Buffer, address: string, port: number): void {
+    const sealing = this.wiring.sealing();
+    if (!sealing) return;
     if (!this.socket) {
       this.socket = createSocket(this.wiring.family === 'IPv4' ? 'udp4' : 'udp6');
       this.socket.on('error', () => undefined);
       this.socket.unref();
     }
-    this.socket.send(frame, port, address);
+    this.socket.send(sealing.seal(frame), port, address);
   }
 
   /** A data message from `source` (at `address`): its heartbeats are believed for a while, and NAKs to it budgeted. */
