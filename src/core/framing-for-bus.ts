@@ -1,6 +1,6 @@
 import type { BusSettings } from './bus-settings';
 import type { Framing } from './framing';
-import { LcmFraming } from './lcm-framing';
+import { LcmFraming, type LcmFramingOptions } from './lcm-framing';
 import type { Problem } from './problem';
 import { RawFraming } from './raw-framing';
 import { SEALED_OVERHEAD } from './sealed-frame';
@@ -14,6 +14,8 @@ export interface FramingExtras {
   warn?: (problem: Problem) => void;
   /** The clock a sealed bus seals and checks freshness with; replaced in tests. */
   now?: () => number;
+  /** Where control frames of reliable delivery go once opened (LCM framing): the bus's reliable receive side. */
+  control?: LcmFramingOptions['control'];
 }
 
 /** The one framing a bus uses, chosen from its settings: raw or LCM, sealed when the bus is. */
@@ -21,7 +23,7 @@ export function framingForBus(settings: BusSettings, extras: FramingExtras = {})
   const overhead = settings.security === 'sealed' ? SEALED_OVERHEAD : 0;
   const inner: Framing =
     settings.framing === 'lcm'
-      ? new LcmFraming({ maxDatagram: settings.maxDatagram - overhead, maxMessage: settings.maxMessage })
+      ? new LcmFraming({ maxDatagram: settings.maxDatagram - overhead, maxMessage: settings.maxMessage, control: extras.control })
       : new RawFraming(settings.family, overhead);
   if (settings.security !== 'sealed') return inner;
   if (!extras.keys) throw new Error('a sealed bus needs keys');

@@ -1,4 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
+import type { ControlSealing } from './control-sealing';
 import type { OutgoingDatagram } from './lcm-codec';
 
 /** One message as heard on the bus: what the flow receives. */
@@ -14,12 +15,20 @@ export interface BusMessage {
   lostBefore?: number;
   /** A retained value a listener asked for when it registered, not a message sent now (reliable delivery). */
   retained?: boolean;
+  /**
+   * The stream it belongs to when that is not its UDP source: the authenticated session on a sealed bus. Reliable
+   * delivery follows streams by it; flows see address and port.
+   */
+  origin?: string;
 }
 
 /** How messages become datagrams and back. One instance per bus; it keeps its own counters. */
 export interface Framing {
-  /** The datagrams for one message; throws a BusError when the message cannot be sent. */
-  encode(topic: string, payload: Buffer): OutgoingDatagram[];
+  /**
+   * The datagrams for one message; throws a BusError when the message cannot be sent. `plain` sees them as the inner
+   * framing made them, before any sealing: what reliable delivery keeps, since a repair is sealed as a whole.
+   */
+  encode(topic: string, payload: Buffer, plain?: (datagrams: OutgoingDatagram[]) => void): OutgoingDatagram[];
   /** Throws the BusError encode would, without encoding: nothing is numbered or sealed. */
   check(topic: string, payload: Buffer): void;
   /**
@@ -30,11 +39,14 @@ export interface Framing {
   decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined;
   /**
    * Decodes a datagram that came inside a repair or a retained value: reassembled like any, but past the sequence
-   * tracker (the reliable receiver orders and dedupes it). Only LCM framing has it.
+   * tracker (the reliable receiver orders and dedupes it); already opened on a sealed bus. `origin` as in decode.
+   * Only LCM framing has it.
    */
-  decodeAside?(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined;
+  decodeAside?(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined;
   /** A repaired message (from decodeAside) was taken: the loss the sequence tracker counted for it is taken back. */
-  repaired?(sender: RemoteInfo, seq: number, fresh: boolean): void;
+  repaired?(sender: RemoteInfo, seq: number, fresh: boolean, origin?: string): void;
+  /** How control frames travel with this framing: sealed by a sealed framing; absent, as they are (plainControl). */
+  readonly control?: ControlSealing;
   /** Periodic housekeeping, e.g. expiring incomplete messages. */
   tick(): void;
   /** Counters for the stats route, as plain JSON. */

@@ -1,4 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
+import { isControlFrame } from './control-frame';
 import type { BusMessage, Framing } from './framing';
 import { channelField, channelProblem, datagramCount, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
 import { BusError } from './problem';
@@ -10,6 +11,11 @@ export interface LcmFramingOptions {
   maxMessage: number;
   /** Overrides of the reassembly caps; by default reassemblyBudget(maxMessage) bytes, 256 messages, 5 s. */
   reassembly?: Partial<ReassemblerLimits>;
+  /**
+   * Where the control frames of reliable delivery (MCB1) heard beside the data go, with the stream they belong to
+   * (`origin`, as in decode: undefined for the UDP source); without it they count as malformed.
+   */
+  control?: (frame: Buffer, sender: RemoteInfo, origin: string | undefined) => void;
 }
 
 const MIB = 1024 * 1024;
@@ -39,11 +45,12 @@ export class LcmFraming implements Framing {
     });
   }
 
-  encode(topic: string, payload: Buffer): OutgoingDatagram[] {
+  encode(topic: string, payload: Buffer, plain?: (datagrams: OutgoingDatagram[]) => void): OutgoingDatagram[] {
     this.checkTopicAndSize(topic, payload);
     // encodeMessage counts the fragments itself: a message that needs too many fails there, not counted twice.
     const datagrams = this.fragmentsOrThrow(payload, () => encodeMessage(topic, payload, this.nextSeq, this.options.maxDatagram, this.lastChannel));
     this.nextSeq = (this.nextSeq + 1) >>> 0;
+    plain?.(datagrams);
     return datagrams;
   }
 
@@ -78,27 +85,30 @@ export class LcmFraming implements Framing {
   }
 
   decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined {
+    // Here, after a sealed framing opened the datagram: on a sealed bus only a key holder's control frame gets this far.
+    if (this.options.control && isControlFrame(bytes)) {
+      this.options.control(bytes, sender, origin);
+      return undefined;
+    }
     const from = origin ?? `${sender.address}:${sender.port}`;
     const unpacked = this.unpack(bytes, from);
     if (!unpacked) return undefined;
-    const { seq, channel, payload } = unpacked;
+    const { seq } = unpacked;
     // A stream keyed by its session is still listed by the address and port it came from.
     const verdict = this.tracker.record(from, seq, origin === undefined ? from : `${sender.address}:${sender.port}`);
     // The sender's numbering started over (a restart, or a jump): what it completed before says nothing about its new messages.
     if (verdict.resynced) this.reassembler.forget(from);
     if (!verdict.deliver) return undefined;
-    return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: verdict.lostBefore };
+    return message(unpacked, sender, verdict.lostBefore, origin);
   }
 
-  decodeAside(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
-    const unpacked = this.unpack(bytes, `${sender.address}:${sender.port}`);
-    if (!unpacked) return undefined;
-    const { seq, channel, payload } = unpacked;
-    return { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore: 0 };
+  decodeAside(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined {
+    const unpacked = this.unpack(bytes, origin ?? `${sender.address}:${sender.port}`);
+    return unpacked && message(unpacked, sender, 0, origin);
   }
 
-  repaired(sender: RemoteInfo, seq: number, fresh: boolean): void {
-    this.tracker.repaired(`${sender.address}:${sender.port}`, seq, fresh);
+  repaired(sender: RemoteInfo, seq: number, fresh: boolean, origin?: string): void {
+    this.tracker.repaired(origin ?? `${sender.address}:${sender.port}`, seq, fresh);
   }
 
   /** A whole message from a datagram (reassembled when it is the last fragment missing), or undefined (counted). */
@@ -139,4 +149,16 @@ export class LcmFraming implements Framing {
   dropped(): number {
     return Object.values(this.malformed).reduce((sum, n) => sum + n, 0) + this.reassembler.counts.discarded;
   }
+}
+
+/** A decoded message; it names its origin only when that is not its UDP source (a sealed session). */
+function message(
+  { seq, channel, payload }: { seq: number; channel: string; payload: Buffer },
+  sender: RemoteInfo,
+  lostBefore: number,
+  origin: string | undefined,
+): BusMessage {
+  const decoded: BusMessage = { payload, topic: channel, address: sender.address, port: sender.port, seq, lostBefore };
+  if (origin !== undefined) decoded.origin = origin;
+  return decoded;
 }

@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { isReceiver, type BusClient, type BusReceiver, type BusSender } from './bus-client';
 import type { BusOptions } from './bus-options';
 import type { BusSettings } from './bus-settings';
-import { isControlFrame } from './control-frame';
+import { plainControl, type ControlSealing } from './control-sealing';
 import type { BusMessage, Framing } from './framing';
 import { framingForBus } from './framing-for-bus';
 import { viewInterface, type InterfaceView } from './interface-view';
@@ -49,7 +49,7 @@ export class MulticastBus {
   private readonly ready: Promise<Framing>;
   private readonly counts = { datagrams: 0, bytes: 0, messages: 0, clientErrors: 0 };
   private housekeeping: NodeJS.Timeout | undefined;
-  // Reliable delivery (docs/reliability.md), on an unsealed LCM bus only: the receive side always, the send side from
+  // Reliable delivery (docs/reliability.md), on an LCM bus, sealed or not: the receive side always, the send side from
   // the first reliable or retained publish until the send side closes.
   private readonly reliableIn: ReliableReceiveSide | undefined;
   private readonly reliableOut: ReliablePublishing;
@@ -63,12 +63,14 @@ export class MulticastBus {
     const readLink = options.linkState ?? linkState;
     this.look = () => viewInterface(settings.iface, settings.family, { table: interfaces(), linkState: readLink, canMulticast, interfaceIndex });
     this.watch = new InterfaceWatch(this.look, options.watchMs ?? 2000);
+    // Control frames, once opened (on a sealed bus), go to the reliable receive side, with the stream they belong to.
+    const control = (frame: Buffer, sender: RemoteInfo, origin: string | undefined) => this.reliableIn?.control(frame, sender, origin);
     // Without keys to wait for, the framing is there at once, so the first publish can be checked at once.
-    if (settings.security !== 'sealed') this.framing = framingForBus(settings);
+    if (settings.security !== 'sealed') this.framing = framingForBus(settings, { control });
     this.ready = this.framing
       ? Promise.resolve(this.framing)
       : (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then(
-          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn })),
+          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn, control })),
         );
     // A failed derivation shows when a socket tries to open; this only keeps it from being unhandled.
     this.ready.catch(() => undefined);
@@ -97,11 +99,16 @@ export class MulticastBus {
       },
       options.sendQueue,
     );
-    this.reliableOut = new ReliablePublishing(settings, () => this.sender.openSocket);
+    this.reliableOut = new ReliablePublishing(
+      settings,
+      () => this.sender.openSocket,
+      () => this.sealing(),
+    );
     if (reliableUnavailable(settings) === undefined) {
       this.reliableIn = new ReliableReceiveSide({
         family: settings.family,
         framing: () => this.framing,
+        sealing: () => this.sealing(),
         deliver: (messages, only) => this.hand(messages, only),
       });
     }
@@ -179,7 +186,7 @@ export class MulticastBus {
    * Sends one message to the group as one or more datagrams, after every message published before it; while the send
    * side is opening or briefly away the message waits (bounded: SendQueue). Rejects with a BusError that says why
    * when it cannot be sent. A reliable or retained message turns the bus's stream reliable while its send side is open
-   * (LCM framing, unsealed bus only: elsewhere it rejects with `reliable-unavailable`).
+   * (LCM framing only: on raw framing it rejects with `reliable-unavailable`).
    */
   publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
     return this.reliableOut.publish(options, () => this.queue.publish(topic, payload, options));
@@ -192,10 +199,15 @@ export class MulticastBus {
   private deliver(bytes: Buffer, sender: RemoteInfo): void {
     this.counts.datagrams++;
     this.counts.bytes += bytes.length;
-    if (this.reliableIn && isControlFrame(bytes)) return this.reliableIn.control(bytes, sender);
+    // Control frames go from the framing to the reliable receive side (`control` above), after a sealed bus opened them.
     const message = this.framing?.decode(bytes, sender);
     if (!message) return;
     this.hand(this.reliableIn ? this.reliableIn.data(message) : [message]);
+  }
+
+  /** How control frames travel: sealed with the framing of a sealed bus (once its keys are there), else as they are. */
+  private sealing(): ControlSealing | undefined {
+    return this.framing && (this.framing.control ?? plainControl);
   }
 
   /** Hands messages to every receiver, or to `only` (while it is registered). */

@@ -14,9 +14,11 @@ export class RawFraming implements Framing {
     private readonly overhead = 0,
   ) {}
 
-  encode(topic: string, payload: Buffer): OutgoingDatagram[] {
+  encode(topic: string, payload: Buffer, plain?: (datagrams: OutgoingDatagram[]) => void): OutgoingDatagram[] {
     this.check(topic, payload);
-    return [[EMPTY, payload]];
+    const datagrams: OutgoingDatagram[] = [[EMPTY, payload]];
+    plain?.(datagrams);
+    return datagrams;
   }
 
   check(_topic: string, payload: Buffer): void {

@@ -1,13 +1,14 @@
-// The bus's receive side of reliable and retained topics (docs/reliability.md): control frames heard on the group go
-// to a ReliableReceiver (heartbeats make a source's stream reliable, repairs are decoded and fed back as data), data of
+// The bus's receive side of reliable and retained topics (docs/reliability.md): control frames heard on the group
+// (opened first on a sealed bus) go to a ReliableReceiver (heartbeats make a source's stream reliable, repairs are decoded and fed back as data), data of
 // reliable streams passes its in-order hold, NAKs and retained requests leave from a unicast socket of its own (the
 // receive socket is bound to the group). Retained values answer only the nonces this bus sent, and go only to the
-// clients that asked.
+// clients that asked. A stream is followed by its origin: the sealed session on a sealed bus, else the UDP source.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { BusReceiver } from './bus-client';
 import { decodeControlFrame, encodeControlFrame, type ControlFrame, type StreamId } from './control-frame';
+import type { ControlSealing } from './control-sealing';
 import { DeadlineTimer } from './deadline-timer';
 import { NakBudget } from './nak-budget';
 import type { BusMessage, Framing } from './framing';
@@ -21,6 +22,8 @@ import { topicFilter } from './topic-filter';
 export interface ReliableReceiveWiring {
   family: AddressFamily;
   framing(): Framing | undefined;
+  /** How NAKs and retained requests are sealed; undefined while the keys of a sealed bus are being made. */
+  sealing(): ControlSealing | undefined;
   /** Hands messages to the bus's clients, in order; to `only` alone when given (a retained value). */
   deliver(messages: BusMessage[], only?: BusReceiver): void;
 }
@@ -84,6 +87,13 @@ function near(a: number, b: number): boolean {
   return (a - b) >>> 0 <= PENDING_REACH || (b - a) >>> 0 <= PENDING_REACH;
 }
 
+/** Where a control frame came from: its UDP sender, its origin when that is a session, and the stream key of both. */
+interface From {
+  sender: RemoteInfo;
+  origin: string | undefined;
+  source: string;
+}
+
 interface Known {
   stream: StreamId;
   address: string;
@@ -101,7 +111,7 @@ export class ReliableReceiveSide {
   // Sources that sent data lately: only their heartbeats are believed, so a heartbeat from nowhere starts nothing.
   private readonly senders = new Map<string, Seen>();
   // The last heartbeat of each source not heard sending yet, believed once its data comes (bounded as `known`).
-  private readonly pending = new Map<string, HeartbeatFrame>();
+  private readonly pending = new Map<string, { frame: HeartbeatFrame; nakTo: string }>();
   private readonly budget = new NakBudget();
   private readonly tally = {
     malformed: 0,
@@ -119,15 +129,15 @@ export class ReliableReceiveSide {
   /** A data message the framing decoded: what to deliver now, in order (held back behind a gap of a reliable stream). */
   data(message: BusMessage): BusMessage[] {
     if (message.seq === undefined) return [message];
-    const source = `${message.address}:${message.port}`;
+    const source = message.origin ?? `${message.address}:${message.port}`;
     const seen = this.sawData(source, message.address);
     if (!this.receiver.follows(source)) {
       // A stream's first heartbeat goes out with its first message, often just before it, from a source not heard
       // yet: the stream is followed from this message on, and the newest it announced is asked for if missing.
       const pending = this.pending.get(source);
       this.pending.delete(source);
-      if (pending && near(message.seq, pending.newest)) {
-        this.receiver.control(source, pending, startAfter(pending, undefined, message.seq));
+      if (pending && near(message.seq, pending.frame.newest)) {
+        this.receiver.control(source, pending.frame, { startAfter: startAfter(pending.frame, undefined, message.seq), nakTo: pending.nakTo });
       } else {
         // Best effort (no heartbeat heard): delivered as it is, with nothing allocated on the way.
         seen.seq = message.seq;
@@ -141,18 +151,21 @@ export class ReliableReceiveSide {
     return numbered(out);
   }
 
-  /** A datagram with the control magic, heard on the group. */
-  control(bytes: Buffer, sender: RemoteInfo): void {
+  /**
+   * A datagram with the control magic heard on the group (opened, on a sealed bus), from `origin`: the authenticated
+   * session, or undefined for the UDP source.
+   */
+  control(bytes: Buffer, sender: RemoteInfo, origin?: string): void {
     const decoded = decodeControlFrame(bytes);
     if ('malformed' in decoded) {
       this.tally.malformed++;
       return;
     }
     const frame = decoded.frame;
-    const source = `${sender.address}:${sender.port}`;
-    if (frame.type === 'heartbeat') this.heartbeat(source, sender, frame);
-    else if (frame.type === 'repair') this.repair(source, sender, frame);
-    else if (frame.type === 'retained-value') this.retainedValue(sender, frame.datagram);
+    const from: From = { sender, origin, source: origin ?? `${sender.address}:${sender.port}` };
+    if (frame.type === 'heartbeat') this.heartbeat(from, frame);
+    else if (frame.type === 'repair') this.repair(from, frame);
+    else if (frame.type === 'retained-value') this.retainedValue(from, frame.datagram);
     this.arm();
   }
 
@@ -197,21 +210,24 @@ export class ReliableReceiveSide {
     await closeSocket(socket);
   }
 
-  private heartbeat(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'heartbeat' }): void {
+  private heartbeat({ source, sender }: From, frame: ControlFrame & { type: 'heartbeat' }): void {
     this.tally.heartbeats++;
+    // NAKs go to the address the heartbeat came from, at the port it names: a session is no address.
+    const port = frame.nakPort || sender.port;
     // Only a source that sent data lately gets NAKs: a heartbeat from nowhere starts no repair traffic. It may still be
     // asked for retained values (one request per listener starting, answered to the group, never a flood).
     const seen = this.senders.get(source);
+    const nakTo = `${sender.address}:${port}`;
     if (seen !== undefined && performance.now() - seen.at <= KNOWN_MS) {
-      this.receiver.control(source, frame, startAfter(frame, seen.seq));
+      this.receiver.control(source, frame, { startAfter: startAfter(frame, seen.seq), nakTo });
     } else {
       // Kept until the source's first data: a stream announces itself right with its first message.
       this.tally.heartbeatsIgnored++;
       this.pending.delete(source);
-      this.pending.set(source, frame);
+      this.pending.set(source, { frame, nakTo });
       if (this.pending.size > MAX_KNOWN) this.pending.delete(this.pending.keys().next().value as string);
     }
-    const known: Known = { stream: frame.stream, address: sender.address, port: frame.nakPort || sender.port, heardAt: performance.now() };
+    const known: Known = { stream: frame.stream, address: sender.address, port, heardAt: performance.now() };
     this.known.delete(source);
     this.known.set(source, known);
     if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value as string);
@@ -228,31 +244,30 @@ export class ReliableReceiveSide {
     }
   }
 
-  private repair(source: string, sender: RemoteInfo, frame: ControlFrame & { type: 'repair' }): void {
+  private repair({ source, sender, origin }: From, frame: ControlFrame & { type: 'repair' }): void {
     this.tally.repairs++;
     const { redecode } = this.receiver.control(source, frame);
     const framing = this.wiring.framing();
     if (!redecode || !framing?.decodeAside) return;
-    const message = framing.decodeAside(redecode, sender);
+    const message = framing.decodeAside(redecode, sender, origin);
     if (!message || message.seq === undefined) return;
     // Past the sequence tracker, which would drop a repair more than 64 numbers late: the hold dedupes it instead.
     const before = this.receiver.duplicates(source);
     const out = this.receiver.data(source, message.seq, message, message.payload.length);
-    framing.repaired?.(sender, message.seq, this.receiver.duplicates(source) === before);
+    framing.repaired?.(sender, message.seq, this.receiver.duplicates(source) === before, origin);
     if (this.asks.length > 0) this.noteLive(out.deliver);
     if (out.deliver.length > 0 || out.lost > 0) this.wiring.deliver(numbered(out));
   }
 
-  private retainedValue(sender: RemoteInfo, datagram: Buffer): void {
+  private retainedValue({ source, sender, origin }: From, datagram: Buffer): void {
     this.tally.retainedValues++;
     const now = performance.now();
     // Any asker whose filter matches takes it, whichever request it answers (its nonce): a sender answers a topic
     // once per linger, whoever asked.
     if (!this.asks.some((ask) => now < ask.until + RETAINED_ANSWER_MS)) return;
-    const message = this.wiring.framing()?.decodeAside?.(datagram, sender);
+    const message = this.wiring.framing()?.decodeAside?.(datagram, sender, origin);
     if (!message) return;
     const value: BusMessage = { ...message, lostBefore: 0, retained: true };
-    const source = `${sender.address}:${sender.port}`;
     const key = `${source} ${message.topic ?? ''}`;
     for (const ask of this.asks) {
       if (now >= ask.until + RETAINED_ANSWER_MS || !ask.matches(message.topic ?? '') || ask.delivered.has(key)) continue;
@@ -269,7 +284,7 @@ export class ReliableReceiveSide {
   private noteLive(messages: BusMessage[]): void {
     for (const message of messages) {
       if (message.seq === undefined) continue;
-      const source = `${message.address}:${message.port}`;
+      const source = message.origin ?? `${message.address}:${message.port}`;
       for (const ask of this.asks) if (!ask.firstLive.has(source)) ask.firstLive.set(source, message.seq);
     }
   }
@@ -285,12 +300,14 @@ export class ReliableReceiveSide {
   }
 
   private unicast(frame: Buffer, address: string, port: number): void {
+    const sealing = this.wiring.sealing();
+    if (!sealing) return;
     if (!this.socket) {
       this.socket = createSocket(this.wiring.family === 'IPv4' ? 'udp4' : 'udp6');
       this.socket.on('error', () => undefined);
       this.socket.unref();
     }
-    this.socket.send(frame, port, address);
+    this.socket.send(sealing.seal(frame), port, address);
   }
 
   /** A data message from `source` (at `address`): its heartbeats are believed for a while, and NAKs to it budgeted. */

@@ -2,7 +2,7 @@
 // after a gap and a NAK scheduler for when to ask the sender for the gap, fed by the data and control frames the caller
 // hears and drained by due() when nextDeadline() comes. Pure: no sockets, no timers, clock and random injected.
 //   A source (its UDP "address:port", or its sealed session) is best-effort until its heartbeat is heard; from then on
-//   its stream is reliable from the heartbeat's newest + 1. NAKs go to the source, unicast; repairs come to the group.
+//   its stream is reliable from the heartbeat's newest + 1. NAKs go to the sender, unicast; repairs come to the group.
 import { MAX_NAK_ENTRIES, encodeControlFrame, type ControlFrame, type NakEntry, type StreamId } from './control-frame';
 import { InOrderHold, MAX_JUMP, type HoldLimits } from './in-order-hold';
 import { NakScheduler, type MissingRange, type NakTiming } from './nak-scheduler';
@@ -58,9 +58,8 @@ interface Stream<T> {
 }
 
 /**
- * Where NAKs for a source go: a sender's send socket may be connected to the group, and a connected socket hears
- * nothing else, so its heartbeats name the port of a socket that does (0: the source's own port). A source that is not
- * "address:port" (a sealed session) is answered where it is.
+ * Where NAKs for a source "address:port" go: a sender's send socket may be connected to the group, and a connected
+ * socket hears nothing else, so its heartbeats name the port of a socket that does (0: the source's own port).
  */
 function nakDestination(source: string, nakPort: number): string {
   const colon = source.lastIndexOf(':');
@@ -126,13 +125,15 @@ export class ReliableReceiver<T> {
   /**
    * A control frame from `source`. A heartbeat starts (or, with a new stream id, restarts) its reliable stream and
    * reveals tail loss; a new stream is followed from after `startAfter` (default: its newest), and the numbers from
-   * there to its newest are asked for when missing. A repair of its current stream returns the datagram inside for the
-   * caller to decode and hand to data().
+   * there to its newest are asked for when missing. Its NAKs go to `nakTo` ("address:port"; by default the source with
+   * the heartbeat's nakPort, which a source that is a sealed session must give). A repair of its current stream returns
+   * the datagram inside for the caller to decode and hand to data().
    */
-  control(source: string, frame: ControlFrame, startAfter?: number): { redecode?: Buffer } {
+  control(source: string, frame: ControlFrame, heartbeat: { startAfter?: number; nakTo?: string } = {}): { redecode?: Buffer } {
     if (frame.type === 'heartbeat') {
       const newest = frame.newest >>> 0;
-      this.heartbeat(source, frame.stream, newest, nakDestination(source, frame.nakPort), (startAfter ?? newest) >>> 0);
+      const nakTo = heartbeat.nakTo ?? nakDestination(source, frame.nakPort);
+      this.heartbeat(source, frame.stream, newest, nakTo, (heartbeat.startAfter ?? newest) >>> 0);
       return {};
     }
     if (frame.type !== 'repair') return {};

@@ -1,10 +1,12 @@
 // The bus's send side of reliable and retained topics (docs/reliability.md): a ReliableSender fed with every message
 // the bus sends once its stream turned reliable, a unicast socket of its own for the NAKs and retained requests that
 // reach it (its port goes in heartbeats), and one timer for heartbeats. Repairs, retained values and heartbeats go to
-// the group through the bus's send socket, so they come from the same source as the data they serve.
-import type { Socket } from 'node:dgram';
+// the group through the bus's send socket, so they come from the same source as the data they serve. On a sealed bus
+// every control frame is sealed, and the NAK socket takes only frames that open: an outsider's NAK causes nothing.
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { bindSocket } from './bound-socket';
 import { decodeControlFrame } from './control-frame';
+import type { ControlSealing } from './control-sealing';
 import { DeadlineTimer } from './deadline-timer';
 import type { OutgoingDatagram } from './lcm-codec';
 import type { BusSettings } from './bus-settings';
@@ -23,6 +25,8 @@ export interface ReliableSendWiring {
   port: number;
   /** The bus's open send socket, or undefined while it is not open (frames due then are dropped). */
   socket(): Socket | undefined;
+  /** How control frames are sealed and opened; undefined while the keys of a sealed bus are being made. */
+  sealing(): ControlSealing | undefined;
 }
 
 const NO_HEADER = Buffer.alloc(0);
@@ -34,7 +38,8 @@ export class ReliableSendSide {
   private opening: Promise<void> | undefined;
   private closed = false;
   private readonly timer = new DeadlineTimer(() => this.beat());
-  private readonly tally = { malformed: 0, sendErrors: 0 };
+  // notOpened: datagrams on the NAK socket that did not open (a sealed bus: unsealed, forged or replayed).
+  private readonly tally = { malformed: 0, notOpened: 0, sendErrors: 0 };
 
   constructor(private readonly wiring: ReliableSendWiring) {}
 
@@ -44,7 +49,7 @@ export class ReliableSendSide {
     return this.opening;
   }
 
-  /** A message's datagrams as the bus encoded them: kept for repair, and as the topic's retained value when asked. */
+  /** A message's datagrams as the bus encoded them, before sealing: kept for repair, and as the topic's retained value when asked. */
   encoded(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void {
     if (!this.sender || datagrams.length === 0) return;
     // One contiguous buffer per datagram, as a repair carries it; LC02 and LC03 both have the sequence number at 4.
@@ -56,7 +61,7 @@ export class ReliableSendSide {
     this.beat();
   }
 
-  /** Counters for the stats route: the sender's, control frames malformed, sends that failed. */
+  /** Counters for the stats route: the sender's, control frames malformed or not opened, sends that failed. */
   counts(): Record<string, number> {
     return { ...this.sender?.counts(), ...this.tally };
   }
@@ -82,16 +87,21 @@ export class ReliableSendSide {
     if (this.closed) return closeSocket(socket);
     // The bus's send socket holds the process while it is open; this one must not hold it longer.
     socket.unref();
-    socket.on('message', (bytes: Buffer) => this.heard(bytes));
+    socket.on('message', (bytes: Buffer, sender: RemoteInfo) => this.heard(bytes, sender));
     socket.on('error', () => this.tally.sendErrors++);
     this.control = socket;
     this.sender = new ReliableSender({ nakPort: socket.address().port });
   }
 
   /** A NAK or retained request unicast to this stream: its answers go to the group. */
-  private heard(bytes: Buffer): void {
+  private heard(bytes: Buffer, from: RemoteInfo): void {
     if (!this.sender) return;
-    const decoded = decodeControlFrame(bytes);
+    const frame = this.wiring.sealing()?.open(bytes, from);
+    if (!frame) {
+      this.tally.notOpened++;
+      return;
+    }
+    const decoded = decodeControlFrame(frame);
     if ('malformed' in decoded) {
       this.tally.malformed++;
       return;
@@ -112,16 +122,17 @@ export class ReliableSendSide {
 
   private toGroup(frames: Buffer[]): void {
     const socket = this.wiring.socket();
-    if (!socket || frames.length === 0) return;
-    const datagrams: OutgoingDatagram[] = frames.map((frame) => [NO_HEADER, frame]);
+    const sealing = this.wiring.sealing();
+    if (!socket || !sealing || frames.length === 0) return;
+    // A repair is sealed as a whole: the datagram inside was kept unsealed (encoded), so it is sealed once.
+    const datagrams: OutgoingDatagram[] = frames.map((frame) => [NO_HEADER, sealing.seal(frame)]);
     sendDatagrams(socket, datagrams, this.wiring.port, this.wiring.group).catch(() => this.tally.sendErrors++);
   }
 }
 
-/** Why a bus cannot carry reliable delivery, or undefined when it can (LCM framing on an unsealed bus). */
-export function reliableUnavailable(settings: BusSettings): 'raw' | 'sealed' | undefined {
-  if (settings.framing !== 'lcm') return 'raw';
-  return settings.security === 'sealed' ? 'sealed' : undefined;
+/** Why a bus cannot carry reliable delivery, or undefined when it can (LCM framing, sealed or not). */
+export function reliableUnavailable(settings: BusSettings): 'raw' | undefined {
+  return settings.framing === 'lcm' ? undefined : 'raw';
 }
 
 /**
@@ -135,6 +146,7 @@ export class ReliablePublishing {
   constructor(
     private readonly settings: BusSettings,
     private readonly socket: () => Socket | undefined,
+    private readonly sealing: () => ControlSealing | undefined,
   ) {}
 
   /** Sends one message through `send`, after starting the reliable stream when the message asks for it. */
@@ -143,7 +155,7 @@ export class ReliablePublishing {
     if (wanted && !this.side) {
       const reason = reliableUnavailable(this.settings);
       if (reason) return Promise.reject(new BusError({ code: 'reliable-unavailable', params: { reason } }));
-      const side = (this.side = new ReliableSendSide({ ...this.settings, socket: this.socket }));
+      const side = (this.side = new ReliableSendSide({ ...this.settings, socket: this.socket, sealing: this.sealing }));
       const starting = side.start().finally(() => {
         if (this.starting === starting) this.starting = undefined;
       });
@@ -157,7 +169,7 @@ export class ReliablePublishing {
     return this.starting.then(send, (error: unknown) => (wanted ? Promise.reject(error) : send()));
   }
 
-  /** A message's datagrams as the bus encoded them (SendQueue): kept while the stream is reliable. */
+  /** A message's datagrams as the bus encoded them, before sealing (SendQueue): kept while the stream is reliable. */
   encoded(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void {
     this.side?.encoded(topic, datagrams, options);
   }

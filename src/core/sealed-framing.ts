@@ -1,4 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
+import type { ControlSealing } from './control-sealing';
 import type { BusMessage, Framing } from './framing';
 import type { OutgoingDatagram } from './lcm-codec';
 import type { Problem } from './problem';
@@ -50,7 +51,8 @@ type Rejection = Exclude<keyof SealedCounts, 'opened'>;
  * be fresh, or it is counted and dropped. The checks run cheapest first: no key derivation or decryption before a
  * frame's session is known or vouched for by its tag, and derivations for sessions not yet proven are rationed, so a
  * forged frame costs at most one HMAC, or one failed decryption in a session whose key is held.
- * Warnings about dropped frames go out at most once a minute per kind.
+ * Warnings about dropped frames go out at most once a minute per kind. Control frames of reliable delivery are sealed
+ * and opened the same way, in the same session, with the same counters (`control`).
  */
 export class SealedFraming implements Framing {
   readonly counts: SealedCounts = {
@@ -72,6 +74,11 @@ export class SealedFraming implements Framing {
   private readonly guard: ReplayGuard;
   private readonly lastWarned = new Map<Rejection, { at: number; count: number }>();
   private readonly loopback: boolean;
+  /** Control frames sealed whole (a repair's datagram inside is not sealed again); NAKs opened as any frame. */
+  readonly control: ControlSealing = {
+    seal: (frame) => this.sealer.seal([frame]),
+    open: (bytes, sender) => this.open(bytes, sender)?.inner,
+  };
 
   /** `bus`: what the frames are bound to; framingForBus always gives it, only tests of the format leave it out. */
   constructor(
@@ -95,8 +102,8 @@ export class SealedFraming implements Framing {
     this.allowance = new DerivationAllowance(now);
   }
 
-  encode(topic: string, payload: Buffer): OutgoingDatagram[] {
-    return this.inner.encode(topic, payload).map(([header, data]) => [EMPTY, this.sealer.seal([header, data])]);
+  encode(topic: string, payload: Buffer, plain?: (datagrams: OutgoingDatagram[]) => void): OutgoingDatagram[] {
+    return this.inner.encode(topic, payload, plain).map(([header, data]) => [EMPTY, this.sealer.seal([header, data])]);
   }
 
   check(topic: string, payload: Buffer): void {
@@ -104,6 +111,22 @@ export class SealedFraming implements Framing {
   }
 
   decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {
+    const opened = this.open(bytes, sender);
+    // Per-sender state (sequence numbers, reassembly, reliable streams) follows the authenticated session, not the UDP
+    // source; a control frame inside goes from the inner framing to reliable delivery with it.
+    return opened && this.inner.decode(opened.inner, sender, opened.session);
+  }
+
+  decodeAside(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined {
+    return this.inner.decodeAside?.(bytes, sender, origin);
+  }
+
+  repaired(sender: RemoteInfo, seq: number, fresh: boolean, origin?: string): void {
+    this.inner.repaired?.(sender, seq, fresh, origin);
+  }
+
+  /** The datagram inside a sealed frame and its session, or undefined when it does not open or is not fresh (counted). */
+  private open(bytes: Buffer, sender: RemoteInfo): { inner: Buffer; session: string } | undefined {
     const header = readSealedHeader(bytes);
     if (!header) return this.reject(isVersion1Frame(bytes) ? 'oldVersion' : 'plain');
     const bound = this.keysById.get(header.keyId);
@@ -132,8 +155,7 @@ export class SealedFraming implements Framing {
     this.sessionKeys.prove(id, sessionKey);
     this.allowance.deliveredFrom(sender.address);
     this.counts.opened++;
-    // Per-sender state (sequence numbers, reassembly) follows the authenticated session, not the UDP source.
-    return this.inner.decode(opened, sender, session);
+    return { inner: opened, session };
   }
 
   tick(): void {

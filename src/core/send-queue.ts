@@ -17,7 +17,7 @@ export interface SendSide {
   label: string;
   /** Why the send side is not open, when it says. */
   problem(): Problem | undefined;
-  /** Called with each message's datagrams as it is encoded, before they go out: reliable delivery keeps them. */
+  /** Called with each message's datagrams as it is encoded, before sealing and before they go out: reliable delivery keeps them. */
   encoded?(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void;
 }
 
@@ -80,11 +80,10 @@ export class SendQueue {
       // Nothing waits and the bus can send: the message goes out now, so it may take its number now.
       let datagrams: OutgoingDatagram[];
       try {
-        datagrams = framing.encode(topic, payload);
+        datagrams = framing.encode(topic, payload, this.keeper(topic, options));
       } catch (error) {
         return Promise.reject(error);
       }
-      this.side.encoded?.(topic, datagrams, options);
       if (datagrams.length <= SEND_WINDOW) return this.sendBurst(socket, datagrams);
       return this.enqueue(topic, payload, options, datagrams);
     }
@@ -175,10 +174,7 @@ export class SendQueue {
   ): Promise<void> {
     const open = await this.untilOpen(ticket, deadline);
     let datagrams = encoded;
-    if (!datagrams) {
-      datagrams = open.framing.encode(topic, payload);
-      this.side.encoded?.(topic, datagrams, options);
-    }
+    datagrams ??= open.framing.encode(topic, payload, this.keeper(topic, options));
     let socket = open.socket;
     for (let start = 0; start < datagrams.length; start += SEND_WINDOW) {
       const last = start + SEND_WINDOW >= datagrams.length;
@@ -190,6 +186,12 @@ export class SendQueue {
       if (!now || now !== socket) throw new BusError({ code: 'send-interrupted', params: { bus: this.side.label } }, this.side.problem());
       socket = now;
     }
+  }
+
+  /** What sees a message's datagrams before sealing: the side's `encoded`, for this message. */
+  private keeper(topic: string, options: PublishOptions): ((datagrams: OutgoingDatagram[]) => void) | undefined {
+    const encoded = this.side.encoded;
+    return encoded && ((datagrams) => encoded.call(this.side, topic, datagrams, options));
   }
 
   /** Hands datagrams to the socket in order; settles when the socket is done with all of them. */

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { encodeControlFrame } from '../../src/core/control-frame';
 import { encodeMessage } from '../../src/core/lcm-codec';
-import type { BusMessage } from '../../src/core/framing';
 import { parseBusSettings } from '../../src/core/bus-settings';
 import { MulticastBus } from '../../src/core/multicast-bus';
-import type { SocketState } from '../../src/core/reopening-socket';
-import { dropOnInput, droppedByRule as dropped, packetLossUnavailable, stopDropping } from '../support/packet-loss';
+import { listener, lostBefore, numbers, openPair } from '../support/bus-listener';
+import { dropOnInput, hasNft, NO_NFT, stopDropping } from '../support/nft-loss';
+import { deliverThroughLoss } from '../support/reliable-loss-run';
+import { retainedForLateListener } from '../support/retained-run';
 import { nextPort } from '../support/ports';
 import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
 import { delay, until } from '../support/until';
@@ -17,32 +18,6 @@ function settings(port: number, fields: Record<string, unknown> = {}) {
   if (!('settings' in parsed)) throw new Error(`bad test settings: ${JSON.stringify(parsed)}`);
   return parsed.settings;
 }
-
-interface Listener {
-  messages: BusMessage[];
-  phase: string;
-  onState(state: SocketState): void;
-  onMessage(message: BusMessage): void;
-  retained?: string;
-}
-
-function listener(retained?: string): Listener {
-  const l: Listener = {
-    messages: [],
-    phase: '',
-    onState: (state) => (l.phase = state.phase),
-    onMessage: (message) => l.messages.push(message),
-  };
-  if (retained !== undefined) l.retained = retained;
-  return l;
-}
-
-/** The payloads delivered, as numbers, and the losses they report. */
-function numbers(messages: BusMessage[]): number[] {
-  return messages.map((m) => Number(m.payload.toString()));
-}
-
-const sum = (messages: BusMessage[]) => messages.reduce((total, m) => total + (m.lostBefore ?? 0), 0);
 
 describe('reliable delivery on the bus', function () {
   this.timeout(30_000);
@@ -59,18 +34,13 @@ describe('reliable delivery on the bus', function () {
   });
 
   /** A sending bus and a listening bus on a port of their own, both open. */
-  async function pair(fields: Record<string, unknown> = {}) {
-    const port = nextPort();
-    const sending = new MulticastBus(settings(port, fields));
-    const receiving = new MulticastBus(settings(port, fields));
-    buses.push(sending, receiving);
-    const out = listener();
-    const inn = listener();
-    sending.addSender(out);
-    receiving.addReceiver(inn);
-    await until('both sides ready', () => out.phase === 'ready' && inn.phase === 'ready', { every: 5 });
-    return { port, sending, receiving, inn };
+  function bus(port: number, fields: Record<string, unknown> = {}): MulticastBus {
+    const made = new MulticastBus(settings(port, fields));
+    buses.push(made);
+    return made;
   }
+
+  const pair = () => openPair((port) => bus(port));
 
   it('starts no repair traffic for a heartbeat from a source that sent no data (a forged heartbeat cannot aim NAKs)', async () => {
     const { port, receiving, inn } = await pair();
@@ -115,52 +85,20 @@ describe('reliable delivery on the bus', function () {
       numbers(inn.messages),
       Array.from({ length: 500 }, (_, i) => i),
     );
-    assert.equal(sum(inn.messages), 0);
+    assert.equal(lostBefore(inn.messages), 0);
     const stats = receiving.stats();
     assert.ok((stats.reliable.receiver!.heartbeats as number) > 0, 'heartbeats heard');
     assert.equal(stats.reliable.malformed, 0);
   });
 
   it('repairs 5% random loss: 2,000 messages at about 1,000/s all arrive in order, none lost', async function () {
-    const noLoss = packetLossUnavailable();
-    if (noLoss) skipWithReason(this, noLoss);
+    if (!hasNft()) skipWithReason(this, NO_NFT);
     const { port, sending, receiving, inn } = await pair();
-    // One reliable message first, so the receiver hears a heartbeat before loss starts.
-    await sending.publish('R', Buffer.from('0'), { reliable: true });
-    await until('the stream to be reliable', () => (receiving.stats().reliable.receiver!.heartbeats as number) > 0);
-    dropOnInput(port, 5);
-    const started = performance.now();
-    for (let i = 1; i < 2000; i++) {
-      await sending.publish('R', Buffer.from(String(i)), { reliable: true });
-      // About 1,000 a second: 10 messages, then wait for the clock to catch up.
-      if (i % 10 === 0) await delay(Math.max(0, i - (performance.now() - started)));
-    }
-    await until(
-      () => `2,000 messages; got ${inn.messages.length}`,
-      () => inn.messages.length >= 2000,
-      10_000,
-    );
-    const drops = dropped();
-    stopDropping();
-    await delay(200);
-    const stats = receiving.stats();
-    const sent = sending.stats().reliable.sender!;
-    const received = stats.reliable.receiver!;
-    console.log(
-      `      5% loss: ${drops} datagrams dropped, ${inn.messages.length} delivered in ${Math.round(performance.now() - started)} ms; NAKs sent ${received.naksSent}, repairs heard ${received.repairs}, repairs sent ${sent.repairs}, summary ${JSON.stringify(receiving.summary())}`,
-    );
-    assert.deepEqual(
-      numbers(inn.messages),
-      Array.from({ length: 2000 }, (_, i) => i),
-    );
-    assert.equal(sum(inn.messages), 0, 'no message reports a loss before it');
-    assert.equal(receiving.summary().lost, 0, 'the bus counts none lost');
-    assert.ok((received.naksSent as number) > 0 && (sent.repairs as number) > 0, 'NAKs and repairs were needed');
+    await deliverThroughLoss('5% loss', port, sending, receiving, inn);
   });
 
   it('finds a lost last message by the next heartbeat and repairs it within a second', async function () {
-    const noLoss = packetLossUnavailable();
-    if (noLoss) skipWithReason(this, noLoss);
+    if (!hasNft()) skipWithReason(this, NO_NFT);
     const { port, sending, inn } = await pair();
     for (let i = 0; i < 20; i++) await sending.publish('R', Buffer.from(String(i)), { reliable: true });
     await until('the first 20', () => inn.messages.length === 20);
@@ -182,34 +120,8 @@ describe('reliable delivery on the bus', function () {
   });
 
   it('gives retained values to a listener that asks when it starts, and to no other', async () => {
-    const port = nextPort();
-    const sending = new MulticastBus(settings(port));
-    buses.push(sending);
-    const out = listener();
-    sending.addSender(out);
-    await until('the send side', () => out.phase === 'ready', { every: 5 });
-    await sending.publish('room/1', Buffer.from('21.5'), { retain: true });
-    await sending.publish('room/2', Buffer.from('19.0'), { retain: true });
-    await delay(1000);
-    const receiving = new MulticastBus(settings(port));
-    buses.push(receiving);
-    const asking = listener('#');
     const plain = listener();
-    const started = performance.now();
-    receiving.addReceiver(asking);
-    receiving.addReceiver(plain);
-    await until(
-      () => `both retained values; got ${asking.messages.length}`,
-      () => asking.messages.length >= 2,
-      2000,
-    );
-    console.log(`      retained: both values ${Math.round(performance.now() - started)} ms after the listener started`);
-    await delay(300); // proving no copy reaches the other listener
-    const got = asking.messages.map((m) => [m.topic, m.payload.toString(), m.retained]).sort();
-    assert.deepEqual(got, [
-      ['room/1', '21.5', true],
-      ['room/2', '19.0', true],
-    ]);
+    await retainedForLateListener('retained', (port) => bus(port), [plain]);
     assert.deepEqual(plain.messages, []);
   });
 
@@ -226,20 +138,12 @@ describe('reliable delivery on the bus', function () {
     assert.equal(receiving.stats().reliable.receiver!.heartbeats, 0);
   });
 
-  it('refuses reliable and retained publishes on raw framing and on a sealed bus', async () => {
-    const raw = new MulticastBus(settings(nextPort(), { framing: 'raw' }));
-    buses.push(raw);
+  it('refuses reliable and retained publishes on raw framing', async () => {
+    const raw = bus(nextPort(), { framing: 'raw' });
     await assert.rejects(
       raw.publish('', Buffer.from('x'), { reliable: true }),
       (e: any) => e.problem.code === 'reliable-unavailable' && e.problem.params.reason === 'raw',
     );
     await assert.rejects(raw.publish('', Buffer.from('x'), { retain: true }), (e: any) => e.problem.params.reason === 'raw');
-    // Keys never come: the refusal does not wait for them.
-    const sealed = new MulticastBus(settings(nextPort(), { security: 'sealed' }), { keys: new Promise(() => undefined) });
-    buses.push(sealed);
-    await assert.rejects(
-      sealed.publish('T', Buffer.from('x'), { reliable: true }),
-      (e: any) => e.problem.code === 'reliable-unavailable' && e.problem.params.reason === 'sealed',
-    );
   });
 });

@@ -172,7 +172,7 @@ describe('a reliable receiver', () => {
   it('follows a new stream from where it is told: the first message lost before the heartbeat is asked for', () => {
     const { rx, data, repair, until, delivered, asked } = receiverAt();
     // The stream's opening heartbeat announced message 5; 5 was lost and 6 is the first data heard.
-    rx.control(SENDER, { type: 'heartbeat', stream: STREAM, oldest: 5, newest: 5, intervalMs: 100, nakPort: 0 }, 4);
+    rx.control(SENDER, { type: 'heartbeat', stream: STREAM, oldest: 5, newest: 5, intervalMs: 100, nakPort: 0 }, { startAfter: 4 });
     data(6);
     assert.deepEqual(delivered, [], '6 waits for 5');
     until(30);

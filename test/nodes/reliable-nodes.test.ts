@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { bus, catcher, multicastIn, multicastOut, sink, tab } from '../support/flows';
 import { catchNode, collect, helper, isReady, nextMessage, ourNodes, waitForStatus } from '../support/node-red';
 import { wordedNodes } from './worded-nodes';
-import { dropOnInput, droppedByRule, packetLossUnavailable, stopDropping } from '../support/packet-loss';
+import { dropOnInput, dropped, hasNft, NO_NFT, stopDropping } from '../support/nft-loss';
 import { nextPort } from '../support/ports';
 import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
 import { until } from '../support/until';
@@ -69,8 +69,7 @@ describe('Delivery and Retain in a flow', function () {
   });
 
   it('delivers every message of a reliable multicast out in order despite 10% loss, with msg.multicast.lost 0', async function () {
-    const noLoss = packetLossUnavailable();
-    if (noLoss) skipWithReason(this, noLoss);
+    if (!hasNft()) skipWithReason(this, NO_NFT);
     const port = nextPort();
     const b = bus({ framing: 'lcm', port });
     const got = sink();
@@ -93,7 +92,7 @@ describe('Delivery and Retain in a flow', function () {
       () => (seen.length >= count ? true : undefined),
       { ms: 10000 },
     );
-    assert.ok(droppedByRule() > 50, `the rule dropped datagrams (${droppedByRule()})`);
+    assert.ok(dropped() > 50, `the rule dropped datagrams (${dropped()})`);
     assert.deepEqual(
       seen.map((m) => Number(m.payload)),
       Array.from({ length: count }, (_, i) => i),

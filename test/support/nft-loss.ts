@@ -1,15 +1,15 @@
-// Loss made by nftables in the namespace a test runs in (this kernel has no tc netem): a rule on the input hook drops
-// datagrams to one UDP port, a share of them at random or all of them.
+// Loss on `lo` inside a test's namespace, made by nftables (this kernel has no tc netem): one table, `inet loss`.
 import { spawnSync } from 'node:child_process';
 
-const NO_NFT = 'nft cannot make a table here (not installed, or not allowed): no loss can be made (.ci/run installs nftables)';
-
-/** Why no loss can be made here, or undefined when nft can make a table (installed, and allowed: a user namespace may refuse). */
-export function packetLossUnavailable(): string | undefined {
+/** Whether nft can make a table in this namespace (installed, and allowed: a user namespace may refuse). */
+export const hasNft = () => {
   const probe = spawnSync('nft', ['add', 'table', 'inet', 'probe'], { stdio: 'ignore' }).status === 0;
   spawnSync('nft', ['delete', 'table', 'inet', 'probe'], { stdio: 'ignore' });
-  return probe ? undefined : NO_NFT;
-}
+  return probe;
+};
+
+/** Why a loss test skips where nft cannot make a table. */
+export const NO_NFT = 'nft cannot make a table here (not installed, or not allowed): no loss can be made (.ci/run installs nftables)';
 
 function nft(...args: string[]): void {
   const ran = spawnSync('nft', args, { encoding: 'utf8' });
@@ -26,12 +26,12 @@ export function dropOnInput(port: number, percent: number): void {
 }
 
 /** Datagrams the loss rule dropped so far. */
-export function droppedByRule(): number {
+export function dropped(): number {
   const listed = spawnSync('nft', ['list', 'chain', 'inet', 'loss', 'in'], { encoding: 'utf8' }).stdout;
   return Number(/packets (\d+)/.exec(listed)?.[1] ?? 0);
 }
 
-/** Removes the loss rule (whether or not there is one). */
+/** Removes the loss table, if any. */
 export function stopDropping(): void {
   spawnSync('nft', ['delete', 'table', 'inet', 'loss'], { stdio: 'ignore' });
 }
