@@ -7,12 +7,11 @@ export interface RepairLimiterOptions {
 }
 
 /**
- * A range is repaired at most once per 30 ms; repairs reach at most three times the sender's own rate plus 64 a
- * second (docs/reliability.md): at 20% loss to 8 receivers about 83% of datagrams need a repair, and some repairs are
- * lost and repaired again, so once the data rate is not enough; and receivers ask in bursts (a host that fell behind
- * asks for a backlog at once), so between hosts twice the data rate gave up messages that three times did not.
+ * A range is repaired at most once per 30 ms; repairs reach at most twice the sender's own rate plus 64 a second
+ * (docs/reliability.md): at 20% loss to 8 receivers about 83% of datagrams need a repair, and some repairs are lost
+ * and repaired again, so once the data rate is not enough.
  */
-export const DEFAULT_REPAIR_LIMITS: RepairLimiterOptions = { lingerMs: 30, burst: 64, rateFactor: 3 };
+export const DEFAULT_REPAIR_LIMITS: RepairLimiterOptions = { lingerMs: 30, burst: 64, rateFactor: 2 };
 
 /** At most this many repaired datagrams are remembered for the linger, so a NAK flood cannot grow memory. */
 export const MAX_LINGERING = 4096;
@@ -28,8 +27,8 @@ const SENT_BUCKETS = 10;
 
 /**
  * Decides whether a NAKed datagram may be repaired now. NAKs for the same datagram from many receivers within one
- * linger cost one repair; and repairs in the last second stay within `rateFactor` (3) times the data datagrams sent in
- * the last second plus `burst`. A NAK flood therefore makes a sender send at most four times its data rate (plus
+ * linger cost one repair; and repairs in the last second stay within `rateFactor` (2) times the data datagrams sent in
+ * the last second plus `burst`. A NAK flood therefore makes a sender send at most three times its data rate (plus
  * burst); a burst loss is
  * repaired at once as long as it is within that budget (300 lost at 10,000 datagrams/s: at once); and an idle sender
  * may still repair up to `burst` datagrams a second.

@@ -122,7 +122,7 @@ describe('a repair limiter', () => {
     assert.equal(allowed, 110 + 10);
   });
 
-  it('lets repairs reach three times the data rate plus burst by default, and no more', () => {
+  it('lets repairs reach twice the data rate plus burst by default, and no more', () => {
     let now = 0;
     const limiter = new RepairLimiter({}, () => now);
     let allowed = 0;
@@ -132,8 +132,8 @@ describe('a repair limiter', () => {
       if (step % 10 === 0) limiter.noteSent(1);
       if (limiter.allow(`k${step}`) && now >= 2000) allowed++;
     }
-    assert.ok(allowed <= 3 * 1000 + 64, `${allowed} repairs in the last second`);
-    assert.ok(allowed >= 2.7 * 1000, `${allowed} repairs in the last second: near three times the data rate`);
+    assert.ok(allowed <= 2 * 1000 + 64, `${allowed} repairs in the last second`);
+    assert.ok(allowed >= 1.7 * 1000, `${allowed} repairs in the last second: near twice the data rate`);
   });
 });
 

@@ -256,14 +256,18 @@ describe('reliable delivery across hosts: Node-RED publisher, Node-RED and bus-c
 
   /** A bus's stats from a Node-RED's admin route, or undefined while the bus is not deployed. */
   const busStats = (name: string, port: number) => red[name].api(`/multicast-bus/bus${port}/stats`).catch(() => undefined);
-  const post = async (name: string, body: unknown) => {
-    const response = await fetch(`${red[name].url}/run`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+  /** POSTs to the publisher's /run; a route just deployed may answer 404 for a moment, so that is asked again. */
+  const post = (name: string, body: unknown) =>
+    until(`POST /run on ${name} to be taken`, async () => {
+      const response = await fetch(`${red[name].url}/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (response.status === 404) return false;
+      assert.equal(response.status, 204);
+      return true;
     });
-    assert.equal(response.status, 204);
-  };
   /** GETs a flow's JSON route; null while it is not there yet (just deployed). */
   const get = (name: string, path: string) =>
     fetch(`${red[name].url}${path}`)
