@@ -59,7 +59,7 @@ export class ReliableSender {
   private readonly retained = new Map<string, Retained>();
   private retainedBytes = 0;
   private readonly nakPort: number;
-  private readonly tally = { gone: 0, retainedAnswers: 0, retainedLingered: 0, retainedEvicted: 0, heartbeats: 0 };
+  private readonly tally = { naksHeard: 0, gone: 0, retainedAnswers: 0, retainedLingered: 0, retainedEvicted: 0, heartbeats: 0 };
 
   constructor(
     options: ReliableSenderOptions = {},
@@ -114,7 +114,10 @@ export class ReliableSender {
    */
   answer(frame: ControlFrame): Buffer[] {
     if (frame.stream !== this.stream) return [];
-    if (frame.type === 'nak') return this.repairs(frame.entries);
+    if (frame.type === 'nak') {
+      this.tally.naksHeard++;
+      return this.repairs(frame.entries);
+    }
     if (frame.type === 'retained-request') return this.retainedValues(frame.nonce, frame.filter);
     return [];
   }
@@ -139,14 +142,15 @@ export class ReliableSender {
   }
 
   /**
-   * Counters for the stats route: repairs (sent), lingered (datagrams asked again within the repair linger),
+   * Counters for the stats route: naksHeard (NAK frames for this stream), repairs (sent), lingered (datagrams asked again within the repair linger),
    * rateLimited (over the repair budget), gone (NAK entries for messages no longer in the window), retainedAnswers
    * (topics answered), retainedLingered (topics asked again within their linger), retainedEvicted (values dropped for
-   * maxTopics/maxBytes), heartbeats.
+   * maxTopics/maxBytes), heartbeats; windowMessages and windowBytes: what the repair window holds now.
    */
   counts(): Record<string, number> {
     const { repaired, lingered, rateLimited } = this.limiter.counts();
-    return { repairs: repaired, lingered, rateLimited, ...this.tally };
+    const { messages, bytes } = this.window.size();
+    return { repairs: repaired, lingered, rateLimited, ...this.tally, windowMessages: messages, windowBytes: bytes };
   }
 
   private repairs(entries: NakEntry[]): Buffer[] {

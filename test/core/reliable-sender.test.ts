@@ -119,11 +119,14 @@ describe('a reliable sender', () => {
         repairs: 0,
         lingered: 0,
         rateLimited: 0,
+        naksHeard: 0,
         gone: 0,
         retainedAnswers: 0,
         retainedLingered: 0,
         retainedEvicted: 0,
         heartbeats: 0,
+        windowMessages: 1,
+        windowBytes: datagram(1).length,
       });
     });
 
