@@ -12,6 +12,8 @@ export interface Candidate {
   /** Multicast group and port, for the raw ceiling and the bus candidates. */
   group?: string;
   port?: number;
+  /** Whether its out node asks for reliable delivery (docs/reliability.md): the bench then reads the sender's repairs. */
+  reliable?: boolean;
   publisher?(context: HostContext): Flow;
   subscriber?(context: HostContext): Flow;
 }
@@ -40,7 +42,14 @@ function benchBus(id: string, group: string, port: number, fields: Record<string
   });
 }
 
-function busCandidate(name: string, label: string, port: number, fields: Record<string, unknown>, maxSize?: number): Candidate {
+function busCandidate(
+  name: string,
+  label: string,
+  port: number,
+  fields: Record<string, unknown>,
+  maxSize?: number,
+  outFields: Record<string, unknown> = {},
+): Candidate {
   const group = `239.1.1.${port - 5000}`;
   return {
     name,
@@ -48,10 +57,11 @@ function busCandidate(name: string, label: string, port: number, fields: Record<
     maxSize,
     group,
     port,
+    reliable: outFields.delivery === 'reliable',
     publisher: () => [
       benchBus(`bus-${name}`, group, port, fields),
       { id: `load-${name}`, type: 'bench-load', z: 'tab', wires: [[`out-${name}`]] },
-      multicastOut(`bus-${name}`, { id: `out-${name}`, topic: 'bench' }),
+      multicastOut(`bus-${name}`, { id: `out-${name}`, topic: 'bench', ...outFields }),
     ],
     subscriber: () => [
       benchBus(`bus-${name}`, group, port, fields),
@@ -65,6 +75,7 @@ export const CANDIDATES: Candidate[] = [
   { name: 'ceiling', label: 'raw dgram (ceiling, no Node-RED)', group: '239.1.1.0', port: 5000 },
   busCandidate('bus-raw', 'multicast-bus, raw framing', 5001, { framing: 'raw' }, ONE_DATAGRAM),
   busCandidate('bus-lcm', 'multicast-bus, lcm framing', 5002, { framing: 'lcm' }),
+  busCandidate('bus-reliable', 'multicast-bus, lcm framing, reliable delivery', 5005, { framing: 'lcm' }, undefined, { delivery: 'reliable' }),
   busCandidate('bus-sealed', 'multicast-bus, lcm + sealed', 5003, { framing: 'lcm', security: 'sealed' }),
   {
     name: 'udp',

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import type { NodeRedProcess } from '../testnet/node-red-process';
 import type { Host, Topology } from '../testnet/topology';
 import type { Candidate } from './candidates';
+import { addLoss, droppedSoFar, removeLoss } from './loss-rule';
 
 export interface Cell {
   candidate: string;
@@ -14,6 +15,13 @@ export interface Cell {
   /** Messages per second asked for; 0: as fast as it goes. */
   rate: number;
   run: number;
+  /** Loss injected at each subscriber's input, on the candidate's port, in % (absent: none). */
+  lossPercent?: number;
+  /** Datagrams the injected loss dropped, all subscribers together. */
+  dropped?: number;
+  /** For reliable delivery: repairs the publisher sent, and NAKs it could not answer (the message was gone). */
+  repairs?: number;
+  repairsGone?: number;
   sent: number;
   /** Messages per second the publisher sent (for Node-RED: that its flow took). */
   publisherRate: number;
@@ -141,14 +149,56 @@ function summarize(
   };
 }
 
-/** Measures one cell. `count` messages of `size` bytes at `rate` per second (0: flat out), to the first `n` subscribers. */
-export async function measure(bench: Bench, candidate: Candidate, size: number, count: number, rate: number, n: number, run: number): Promise<Cell> {
+/**
+ * Measures one cell. `count` messages of `size` bytes at `rate` per second (0: flat out), to the first `n` subscribers,
+ * with `lossPercent` % of the datagrams to the candidate's port dropped at each subscriber's input.
+ */
+export async function measure(
+  bench: Bench,
+  candidate: Candidate,
+  size: number,
+  count: number,
+  rate: number,
+  n: number,
+  run: number,
+  lossPercent = 0,
+): Promise<Cell> {
   const subscribers = bench.subscribers.slice(0, n);
   const quietMs = size >= 1_000_000 ? 2000 : 800;
   if (candidate.name === 'ceiling') return measureCeiling(bench, candidate, size, count, rate, subscribers, run, quietMs);
+  if (lossPercent === 0) return measureNodeRed(bench, candidate, size, count, rate, subscribers, run, quietMs);
+  if (candidate.port === undefined) throw new Error(`${candidate.name}: loss is injected on a bus port, and it has none`);
+  try {
+    for (const host of subscribers) addLoss(bench.net, host, candidate.port, lossPercent);
+    const cell = await measureNodeRed(bench, candidate, size, count, rate, subscribers, run, quietMs);
+    const dropped = subscribers.reduce((sum, host) => sum + droppedSoFar(bench.net, host), 0);
+    return { ...cell, lossPercent, dropped };
+  } finally {
+    for (const host of subscribers) removeLoss(bench.net, host);
+  }
+}
+
+/** The reliable sender's counters on the publisher's bus (docs/reliability.md), or none before its first reliable publish. */
+async function senderCounts(bench: Bench, candidate: Candidate): Promise<Record<string, number> | null> {
+  const stats = await bench.red[bench.publisher.name].api(`/multicast-bus/bus-${candidate.name}/stats`);
+  return (stats as { reliable: { sender: Record<string, number> | null } }).reliable.sender;
+}
+
+async function measureNodeRed(
+  bench: Bench,
+  candidate: Candidate,
+  size: number,
+  count: number,
+  rate: number,
+  subscribers: Host[],
+  run: number,
+  quietMs: number,
+): Promise<Cell> {
+  const n = subscribers.length;
 
   const pub = bench.red[bench.publisher.name];
   await Promise.all(subscribers.map((host) => bench.red[host.name].api('/bench/reset', { method: 'POST', body: { latency: rate > 0 } })));
+  const repairsBefore = candidate.reliable ? await senderCounts(bench, candidate) : null;
   const cpuBefore = cpuTime(pub.pid);
   const brokerBefore = candidate.name === 'mqtt' && bench.brokerPid ? cpuTime(bench.brokerPid) : undefined;
   const load = await pub.api(`/bench/load/load-${candidate.name}`, { method: 'POST', body: { size, count, rate, topic: 'bench' } });
@@ -157,7 +207,11 @@ export async function measure(bench: Bench, candidate: Candidate, size: number, 
   const tallies = await settle(read, load.sent, quietMs);
   const publisherCpu = since(cpuBefore, cpuTime(pub.pid));
   const brokerCpu = brokerBefore === undefined ? undefined : since(brokerBefore, cpuTime(bench.brokerPid!));
-  return summarize(candidate, size, rate, run, n, load, tallies, publisherCpu, brokerCpu);
+  const cell = summarize(candidate, size, rate, run, n, load, tallies, publisherCpu, brokerCpu);
+  if (!candidate.reliable) return cell;
+  // Read after the CPU time, so that reading costs the publisher nothing it is charged for.
+  const after = await senderCounts(bench, candidate);
+  return { ...cell, repairs: (after?.repairs ?? 0) - (repairsBefore?.repairs ?? 0), repairsGone: (after?.gone ?? 0) - (repairsBefore?.gone ?? 0) };
 }
 
 async function measureCeiling(

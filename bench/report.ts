@@ -13,12 +13,15 @@ export interface RunInfo {
   runs: number;
   counts: Record<number, number>;
   latencyRate: number;
+  /** The independent loss (%) the reliable rows are measured under, at each subscriber's input. */
+  lossPercent: number;
 }
 
 const SHORT: Record<string, string> = {
   ceiling: 'raw dgram (ceiling)',
   'bus-raw': 'bus, raw',
   'bus-lcm': 'bus, lcm',
+  'bus-reliable': 'bus, lcm, reliable',
   'bus-sealed': 'bus, sealed',
   udp: 'core udp nodes',
   mqtt: 'MQTT (aedes)',
@@ -27,6 +30,7 @@ const COLOR: Record<string, string> = {
   ceiling: '#444444',
   'bus-raw': '#e67e22',
   'bus-lcm': '#c0392b',
+  'bus-reliable': '#27ae60',
   'bus-sealed': '#8e44ad',
   udp: '#2980b9',
   mqtt: '#16a085',
@@ -42,9 +46,12 @@ const fmt = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–';
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(value < 0.01 && value > 0 ? 2 : 0)}%` : '–');
 
-/** The cells of one candidate, size, fanout and rate, one per run. */
-function pick(cells: Cell[], candidate: string, size: number, n: number, rate = 0): Cell[] {
-  return cells.filter((c) => c.candidate === candidate && c.size === size && c.subscribers === n && c.rate === rate && c.run > 0);
+/** The cells of one candidate, size, fanout, rate and injected loss (%), one per run. */
+function pick(cells: Cell[], candidate: string, size: number, n: number, rate = 0, lossPercent = 0): Cell[] {
+  return cells.filter(
+    (c) =>
+      c.candidate === candidate && c.size === size && c.subscribers === n && c.rate === rate && (c.lossPercent ?? 0) === lossPercent && c.run > 0,
+  );
 }
 
 /** Median over runs of a figure of each run. */
@@ -57,6 +64,23 @@ function ratio(all: Cell[], candidate: string, size: number, n: number, figure: 
   const mine = pick(all, candidate, size, n);
   const ceiling = pick(all, 'ceiling', size, n);
   return median(mine.map((cell) => figure(cell) / figure(ceiling.find((c) => c.run === cell.run)!)).filter(Number.isFinite));
+}
+
+/** Median over runs of candidate `a`'s figure (at `lossA` %) divided by `b`'s (at `lossB` %) in the same run. */
+function versus(
+  all: Cell[],
+  a: [string, number],
+  b: [string, number],
+  size: number,
+  n: number,
+  rate: number,
+  figure: (cell: Cell) => number,
+): number {
+  const mine = pick(all, a[0], size, n, rate, a[1]);
+  const theirs = pick(all, b[0], size, n, rate, b[1]);
+  return median(
+    mine.map((cell) => figure(cell) / figure(theirs.find((c) => c.run === cell.run) ?? ({ delivered: [NaN] } as Cell))).filter(Number.isFinite),
+  );
 }
 
 const perSubscriber = (cell: Cell) => mean(cell.delivered);
@@ -149,10 +173,101 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     ]);
   }
 
+  const loss = info.lossPercent;
+  const reliableSizes = sizes.filter((size) => pick(cells, 'bus-reliable', size, fanout[0], 0, loss).length > 0);
+  const lossRows: [string, number][] = [
+    ['bus-lcm', 0],
+    ['bus-reliable', 0],
+    ['bus-lcm', loss],
+    ['bus-reliable', loss],
+  ];
+  const lossLabel = ([name, percent]: [string, number]) => `${SHORT[name]}, ${percent}% loss`;
+  if (reliableSizes.length) {
+    lines.push(
+      '',
+      '### Reliable delivery',
+      '',
+      `Reliable and best-effort lcm framing side by side, flat out, without loss and with ${loss}% independent loss (each subscriber's input drops ${loss}% of the datagrams to the bus port at random, repairs and heartbeats too). Publisher CPU (user + system, and user alone) per message, and its ratio to best-effort at 0% in the same run; delivered per subscriber, and its ratio to best-effort at 0%; messages that never arrived (for reliable: lost for good, not repaired); datagrams the rule dropped, and repairs the publisher sent.`,
+      '',
+    );
+    row([
+      '',
+      'size',
+      'N',
+      'publisher CPU (user)',
+      'CPU ÷ best-effort 0%',
+      'delivered',
+      'delivered ÷ best-effort 0%',
+      'not delivered',
+      'dropped / repairs',
+    ]);
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+    for (const size of reliableSizes)
+      for (const n of fanout)
+        for (const key of lossRows) {
+          const runs = pick(cells, key[0], size, n, 0, key[1]);
+          if (!runs.length) continue;
+          const isBase = key[0] === 'bus-lcm' && key[1] === 0;
+          const cpu = versus(cells, key, ['bus-lcm', 0], size, n, 0, (c) => c.publisherCpuUs);
+          const userCpu = versus(cells, key, ['bus-lcm', 0], size, n, 0, (c) => c.publisherUserUs);
+          const rate = versus(cells, key, ['bus-lcm', 0], size, n, 0, perSubscriber);
+          const dropped = over(runs, (c) => c.dropped ?? NaN);
+          const repairs = over(runs, (c) => c.repairs ?? NaN);
+          row([
+            lossLabel(key),
+            sizeLabel(size),
+            String(n),
+            `${fmt(
+              over(runs, (c) => c.publisherCpuUs),
+              1,
+            )} (${fmt(
+              over(runs, (c) => c.publisherUserUs),
+              1,
+            )}) µs`,
+            isBase ? '' : `${fmt(cpu, 2)}× (user ${fmt(userCpu, 2)}×)`,
+            `${fmt(over(runs, perSubscriber))}/s`,
+            isBase ? '' : `${fmt(rate, 2)}×`,
+            pct(over(runs, (c) => c.loss)),
+            Number.isFinite(dropped) ? `${fmt(dropped)} / ${Number.isFinite(repairs) ? fmt(repairs) : '–'}` : '–',
+          ]);
+        }
+
+    lines.push(
+      '',
+      `### Reliable delivery: latency at ${fmt(info.latencyRate)} messages/s, 64 B`,
+      '',
+      `p50 / p99 at the slowest subscriber, and unrecovered loss; the added latency is reliable at ${loss}% loss minus best-effort at 0% in the same run.`,
+      '',
+    );
+    row(['', ...fanout.map((n) => `N = ${n}`)]);
+    row(['---', ...fanout.map(() => '---:')]);
+    for (const key of lossRows) {
+      row([
+        lossLabel(key),
+        ...fanout.map((n) => {
+          const runs = pick(cells, key[0], 64, n, info.latencyRate, key[1]);
+          if (!runs.length) return '–';
+          return `${fmt(over(runs, (c) => c.p50us ?? NaN) / 1000, 2)} / ${fmt(over(runs, (c) => c.p99us ?? NaN) / 1000, 2)} ms, loss ${pct(over(runs, (c) => c.loss))}`;
+        }),
+      ]);
+    }
+    const added = (n: number, figure: (cell: Cell) => number) => {
+      const mine = pick(cells, 'bus-reliable', 64, n, info.latencyRate, loss);
+      const base = pick(cells, 'bus-lcm', 64, n, info.latencyRate, 0);
+      return median(mine.map((cell) => figure(cell) - figure(base.find((c) => c.run === cell.run) ?? ({} as Cell))).filter(Number.isFinite));
+    };
+    row([
+      `added by reliable at ${loss}% loss`,
+      ...fanout.map((n) => `+${fmt(added(n, (c) => c.p50us ?? NaN) / 1000, 2)} / +${fmt(added(n, (c) => c.p99us ?? NaN) / 1000, 2)} ms`),
+    ]);
+  }
+
   // The issue's targets, each a ratio from the same run.
   const targets: [string, string, boolean][] = [];
   const lcm64 = ratio(cells, 'bus-lcm', 64, 1, perSubscriber);
-  const paced64 = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 64 && c.subscribers === 1 && c.rate > 0 && c.rate !== info.latencyRate);
+  const paced64 = cells.filter(
+    (c) => c.candidate === 'bus-lcm' && c.size === 64 && c.subscribers === 1 && c.rate > 0 && !c.lossPercent && c.rate !== info.latencyRate,
+  );
   targets.push([
     'lcm, 64 B, N = 1: ≥ 80% of the ceiling, no loss at half that rate',
     `${pct(lcm64)}; at ${fmt(median(paced64.map((c) => c.rate)))}/s loss ${pct(Math.max(...paced64.map((c) => c.loss)))}`,
@@ -175,7 +290,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   }
   if (sizes.includes(1_000_000)) {
     const bytes = ratio(cells, 'bus-lcm', 1_000_000, 1, perSubscriber);
-    const paced = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 1_000_000 && c.rate > 0);
+    const paced = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 1_000_000 && c.rate > 0 && !c.lossPercent);
     const loss = Math.max(...pick(cells, 'bus-lcm', 1_000_000, 1).map((c) => c.loss), ...paced.map((c) => c.loss));
     targets.push([
       '1 MB: ≥ 50% of the ceiling’s bytes per second, no loss',
@@ -189,6 +304,22 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     `${fmt(p99('bus-lcm') / 1000, 2)} ms against ${fmt(p99('udp') / 1000, 2)} ms`,
     p99('bus-lcm') <= p99('udp'),
   ]);
+  if (reliableSizes.includes(64)) {
+    const cpu = versus(cells, ['bus-reliable', 0], ['bus-lcm', 0], 64, 1, 0, (c) => c.publisherCpuUs);
+    const userCpu = versus(cells, ['bus-reliable', 0], ['bus-lcm', 0], 64, 1, 0, (c) => c.publisherUserUs);
+    targets.push([
+      'reliable, 64 B, N = 1: publisher CPU per message at 0% loss ≤ 1.1× best-effort',
+      `${fmt(cpu, 2)}× (user time alone ${fmt(userCpu, 2)}×)`,
+      cpu <= 1.1,
+    ]);
+    const rate = versus(cells, ['bus-reliable', loss], ['bus-lcm', 0], 64, 1, 0, perSubscriber);
+    const lost = over(pick(cells, 'bus-reliable', 64, 1, 0, loss), (c) => c.loss);
+    targets.push([
+      `reliable, 64 B, N = 1: delivered at ${loss}% loss ≥ 0.7× best-effort at 0%`,
+      `${fmt(rate, 2)}×, ${pct(lost)} not delivered`,
+      rate >= 0.7,
+    ]);
+  }
   lines.push('', '### Targets', '');
   row(['target', 'measured', 'met']);
   row(['---', '---', '---']);

@@ -34,10 +34,16 @@ export class HeartbeatSchedule {
     this.deadline = dueAtOnce ? this.last : this.last + this.interval;
   }
 
-  /** A data message went out now: the next heartbeat comes firstMs after it, or at the deadline the last heartbeat announced when that is sooner. */
-  sent(): void {
+  /**
+   * A data message went out now: the next heartbeat comes firstMs after it, or at the deadline the last heartbeat
+   * announced when that is sooner. True when that may be sooner than before (the interval was longer than firstMs);
+   * otherwise the heartbeat only moved later, and a timer set for the earlier time may stay.
+   */
+  sent(): boolean {
+    const sooner = this.interval > this.timing.firstMs;
     this.last = this.now();
     this.interval = this.timing.firstMs;
+    return sooner;
   }
 
   /** A heartbeat went out now: the next one comes after twice the last interval, at most maxMs. */

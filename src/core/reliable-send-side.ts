@@ -52,13 +52,15 @@ export class ReliableSendSide {
   /** A message's datagrams as the bus encoded them, before sealing: kept for repair, and as the topic's retained value when asked. */
   encoded(topic: string, datagrams: OutgoingDatagram[], options: PublishOptions): void {
     if (!this.sender || datagrams.length === 0) return;
-    // One contiguous buffer per datagram, as a repair carries it; LC02 and LC03 both have the sequence number at 4.
-    const whole = datagrams.map(([header, data]) => (header.length === 0 ? data : Buffer.concat([header, data])));
-    this.sender.sent(whole[0].readUInt32BE(4), whole);
+    // One contiguous copy per datagram, as a repair carries it, made here once and handed over (the data may be the
+    // caller's payload, which it may change after the send); LC02 and LC03 both have the sequence number at 4.
+    const whole = datagrams.map(([header, data]) => (header.length === 0 ? Buffer.from(data) : Buffer.concat([header, data])));
+    // Under steady traffic the heartbeat only moves later: the timer is set again once per heartbeat, not per message.
+    const sooner = this.sender.sent(whole[0].readUInt32BE(4), whole, true);
     if (options.retain) this.sender.retain(topic, whole);
     // A heartbeat due now goes out now (the stream's first, right behind its first message), not on the next turn of
     // the event loop: a burst published in one go would otherwise be sent before receivers knew the stream was reliable.
-    this.beat();
+    if (sooner) this.beat();
   }
 
   /** Counters for the stats route: the sender's, control frames malformed or not opened, sends that failed. */

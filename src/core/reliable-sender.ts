@@ -75,15 +75,21 @@ export class ReliableSender {
     this.retainedLimits = { ...DEFAULT_RETAINED, ...options.retained };
   }
 
-  /** Message seq went out as these datagrams (kept as copies: callers may reuse their buffers). Also counts for the repair budget and the heartbeat schedule. */
-  sent(seq: number, datagrams: Buffer[]): void {
-    this.window.record(seq, datagrams.map(copy));
+  /**
+   * Message seq went out as these datagrams (kept as copies: callers may reuse their buffers; `owned`: the caller made
+   * them for this call and never touches them again, so they are kept as they are). Also counts for the repair budget
+   * and the heartbeat schedule. True when nextDeadline() may now be sooner than before (a timer set for it must be set
+   * again); false when it only moved later (a timer set earlier fires, finds heartbeat() undefined, and is set again).
+   */
+  sent(seq: number, datagrams: Buffer[], owned = false): boolean {
+    this.window.record(seq, owned ? datagrams : datagrams.map(copy));
     this.newestSent = seq >>> 0;
     this.limiter.noteSent(datagrams.length);
-    if (this.schedule) this.schedule.sent();
+    if (this.schedule) return this.schedule.sent();
     // The stream's first message: its heartbeat is due at once, so receivers follow the stream from this message on
     // (one that lost it asks for it) instead of taking firstMs of messages best effort.
-    else this.schedule = new HeartbeatSchedule(this.timing, this.now, true);
+    this.schedule = new HeartbeatSchedule(this.timing, this.now, true);
+    return true;
   }
 
   /**
