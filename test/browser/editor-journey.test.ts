@@ -325,6 +325,39 @@ describe('the first ten minutes in the editor, in a real browser', function () {
     }
   });
 
+  it('marks a multicast out with Delivery reliable invalid once its bus has raw framing, and valid again on LCM', async () => {
+    await openNode(ids.out);
+    await page.selectOption('#node-input-delivery', 'reliable');
+    assert.equal(await page.locator('.multicast-bus-message[data-for="delivery"]').innerText(), '', 'reliable on an LCM bus is fine');
+    await page.click('#node-dialog-ok');
+    assert.equal(await hasTriangle(ids.out), false);
+
+    const setFraming = async (framing: string) => {
+      await openBusOf(ids.out);
+      await page.click('#multicast-bus-tabs a[href="#multicast-bus-tab-messages"]');
+      await page.selectOption('#node-config-input-framing', framing);
+      await closeDialogs();
+    };
+    await setFraming('raw');
+    assert.ok(await hasTriangle(ids.out), 'multicast out shows the red triangle');
+    assert.ok(
+      (await reasons(ids.out)).some((reason) => /need a bus with LCM framing/.test(reason)),
+      String(await reasons(ids.out)),
+    );
+    await openNode(ids.out);
+    assert.match(await page.locator('.multicast-bus-message[data-for="delivery"]').innerText(), /need a bus with LCM framing/);
+    // Retain alone asks for the same.
+    await page.selectOption('#node-input-delivery', 'best-effort');
+    assert.equal(await page.locator('.multicast-bus-message[data-for="delivery"]').innerText(), '');
+    await page.check('#node-input-retain');
+    assert.match(await page.locator('.multicast-bus-message[data-for="delivery"]').innerText(), /need a bus with LCM framing/);
+    await page.uncheck('#node-input-retain');
+    await page.click('#node-dialog-ok');
+    assert.equal(await hasTriangle(ids.out), false, 'best effort on a raw bus is valid');
+    await setFraming('lcm');
+    assert.equal(await hasTriangle(ids.out), false);
+  });
+
   it('cuts no text off in the dialogs or the configuration sidebar at 1400×900', async () => {
     // Measured once a tray has finished sliding in.
     const cutOff = async (root: string) => {
