@@ -141,7 +141,7 @@ describe('the first ten minutes in the editor, in a real browser', function () {
 
     // The out node's dialog explains which topic it sends on, then a new bus is added from it.
     await openNode(ids.out);
-    assert.match(await page.locator('.form-tips').innerText(), /msg\.topic.*messages/s);
+    assert.match(await page.locator('.form-tips[data-i18n*="tip.topic"]').innerText(), /msg\.topic.*messages/s);
     await page.click('#node-input-btn-bus-add');
     await page.waitForSelector('#node-config-input-group');
     const tabs = await page.locator('#multicast-bus-tabs .red-ui-tab-label').allInnerTexts();
