@@ -105,6 +105,20 @@ describe('Delivery and Retain in a flow', function () {
     );
   });
 
+  it('sends a message with msg.retain on a raw bus as it is (an mqtt in sets msg.retain): raw framing cannot retain', async () => {
+    const b = bus({ framing: 'raw', port: nextPort() });
+    const out = multicastOut(b.id);
+    const got = sink();
+    const caught = sink('caught');
+    await helper.load([...wordedNodes, catchNode], [tab, b, out, multicastIn(b.id, got.id), got, caught, catcher(caught.id)]);
+    await waitForStatus(helper.getNode(out.id), isReady);
+    const errors = collect(helper.getNode(caught.id));
+    helper.getNode(out.id).receive({ payload: 'from mqtt', retain: true });
+    const msg = await nextMessage(helper.getNode(got.id));
+    assert.equal(msg.payload, 'from mqtt');
+    assert.deepEqual(errors, []);
+  });
+
   it('a reliable multicast out on a raw bus reports why to a Catch node, with what to change', async () => {
     const b = bus({ framing: 'raw', port: nextPort() });
     const out = multicastOut(b.id, { delivery: 'reliable' });

@@ -35,9 +35,11 @@ export = function registerMulticastOut(RED: NodeAPI): void {
         return;
       }
       // Raw framing carries no topic; LCM framing needs one, so a message without any goes out on the default topic.
-      // A retained message is also reliable (the bus's stream turns reliable for it), as in the core mqtt out,
-      // msg.retain === true retains that message when the node itself does not.
-      const retain = config.retain === true || (msg as { retain?: unknown }).retain === true;
+      // A retained message is also reliable (the bus's stream turns reliable for it). As in the core mqtt out,
+      // msg.retain === true retains that message when the node itself does not; on raw framing, which cannot retain,
+      // it is ignored, so messages from an mqtt in (which carry msg.retain) still go out there.
+      const wantsRetain = (msg as { retain?: unknown }).retain === true && attachment.bus.settings.framing === 'lcm';
+      const retain = config.retain === true || wantsRetain;
       attachment.bus.publish(topicToSend(config.topic?.trim(), msg.topic), bytes, { reliable, retain }).then(
         () => {
           attachment.sent();
