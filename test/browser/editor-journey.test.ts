@@ -329,6 +329,9 @@ describe('the first ten minutes in the editor, in a real browser', function () {
     await openNode(ids.out);
     await page.selectOption('#node-input-delivery', 'reliable');
     assert.equal(await page.locator('.multicast-bus-message[data-for="delivery"]').innerText(), '', 'reliable on an LCM bus is fine');
+    await page.check('#node-input-retain');
+    await snap('out-delivery.png');
+    await page.uncheck('#node-input-retain');
     await page.click('#node-dialog-ok');
     assert.equal(await hasTriangle(ids.out), false);
 
