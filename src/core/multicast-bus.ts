@@ -127,6 +127,11 @@ export class MulticastBus {
     this.startWatching();
   }
 
+  /** A registered receiver wants the retained values matching `filter` too (a subscription added at runtime). */
+  askRetained(receiver: BusReceiver, filter: string): void {
+    if (this.receiver.currentUsers.has(receiver)) this.reliableIn?.ask(receiver, filter);
+  }
+
   /** Adds a sending node; the first one opens the send socket. */
   addSender(sender: BusSender): void {
     this.sender.add(sender);

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
 import { nextPort } from '../support/ports';
 import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
+import { until } from '../support/until';
 import { cutOffTexts } from './cut-off-texts';
 import { dragFromPalette, wire } from './editor-canvas';
 
@@ -359,6 +360,22 @@ describe('the first ten minutes in the editor, in a real browser', function () {
     assert.equal(await hasTriangle(ids.out), false, 'best effort on a raw bus is valid');
     await setFraming('lcm');
     assert.equal(await hasTriangle(ids.out), false);
+  });
+
+  it('gives multicast in an input when its subscriptions are set at runtime, and disables its Topic', async () => {
+    const inputPort = () => page.locator(`[id="${ids.in}"] .red-ui-flow-port-input`).count();
+    assert.equal(await inputPort(), 0, 'no input while the Topic subscribes');
+    await openNode(ids.in);
+    await page.check('#node-input-dynamic');
+    assert.equal(await page.locator('#node-input-topic').isDisabled(), true, 'the Topic is not used');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('.red-ui-tray', { state: 'detached' });
+    await until('an input port', async () => ((await inputPort()) === 1 ? true : undefined), 3000);
+    await openNode(ids.in);
+    await page.uncheck('#node-input-dynamic');
+    assert.equal(await page.locator('#node-input-topic').isDisabled(), false);
+    await page.click('#node-dialog-ok');
+    await until('the input port gone', async () => ((await inputPort()) === 0 ? true : undefined), 3000);
   });
 
   it('cuts no text off in the dialogs or the configuration sidebar at 1400×900', async () => {

@@ -22,6 +22,13 @@ export interface ReceiverAttachment {
   bus: MulticastBus;
   /** What the node counts of its own traffic for its status. */
   traffic: ReceiverTraffic;
+  /**
+   * Starts or stops listening (dynamic subscriptions): the bus joins the group while some node listens, and a node that
+   * does not listen shows `pausedText` on a grey ring. Resolves once the bus has let go of the node.
+   */
+  listening(on: boolean, pausedText?: string): Promise<void>;
+  /** While listening: asks reliable senders for the retained values matching `filter`, as at the start. */
+  askRetained(filter: string): void;
 }
 
 /**
@@ -56,12 +63,34 @@ export function attachReceiver(
   busId: string,
   listen: BusReceiver['onMessage'],
   retained?: string,
+  startListening = true,
 ): ReceiverAttachment | undefined {
-  const attached = attach(RED, node, busId, (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped), {
-    onMessage: listen,
-    retained,
-  });
-  return attached && { bus: attached.bus, traffic: attached.traffic };
+  const attached = attach(
+    RED,
+    node,
+    busId,
+    (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped),
+    { onMessage: listen, retained },
+    startListening,
+  );
+  if (!attached) return undefined;
+  const { bus, traffic, status, registration } = attached;
+  return {
+    bus,
+    traffic,
+    listening(on, pausedText) {
+      status.paused(on ? undefined : pausedText);
+      if (on) {
+        registration.register();
+        return Promise.resolve();
+      }
+      return registration.unregister();
+    },
+    askRetained(filter) {
+      const receiver = registration.current();
+      if (receiver) bus.askRetained(receiver as BusReceiver, filter);
+    },
+  };
 }
 
 /** Why a node has no bus to use, in full: there is none, or every problem of its settings. */
@@ -82,7 +111,8 @@ function attach<T extends { text(): string }>(
   busId: string,
   trafficOf: (label: string, bus: MulticastBus) => T,
   listen?: Pick<BusReceiver, 'onMessage' | 'retained'>,
-): { busNode: MulticastBusNode; bus: MulticastBus; status: ClientStatus; traffic: T } | undefined {
+  registerNow = true,
+): { busNode: MulticastBusNode; bus: MulticastBus; status: ClientStatus; traffic: T; registration: Registration } | undefined {
   const busNode = busNodeOf(RED, busId);
   if (!busNode) {
     // Each node type's own catalog holds this message, since the config node is not there to word it.
@@ -107,14 +137,34 @@ function attach<T extends { text(): string }>(
     status.changed(state);
     busNode.report(side, state);
   };
-  let registered: BusClient;
-  if (listen) bus.addReceiver((registered = { onState, ...listen }));
-  else bus.addSender((registered = { onState }));
+  let registered: BusClient | undefined;
+  const registration: Registration = {
+    register() {
+      if (registered) return;
+      if (listen) bus.addReceiver((registered = { onState, ...listen }));
+      else bus.addSender((registered = { onState }));
+    },
+    unregister() {
+      const leaving = registered;
+      registered = undefined;
+      return leaving ? bus.remove(leaving) : Promise.resolve();
+    },
+    current: () => registered,
+  };
+  if (registerNow) registration.register();
   node.on('close', (_removed: boolean, done: () => void) => {
     status.stop();
-    bus.remove(registered).then(done, done);
+    registration.unregister().then(done, done);
   });
-  return { busNode, bus, status, traffic };
+  return { busNode, bus, status, traffic, registration };
+}
+
+/** A node's place among its bus's clients: taken at once, or while it listens (dynamic subscriptions). */
+interface Registration {
+  register(): void;
+  /** Resolves once the bus has let go of the node. */
+  unregister(): Promise<void>;
+  current(): BusClient | undefined;
 }
 
 /** Turns any error from the bus into one whose message is in words, with what to do: for done(err). */

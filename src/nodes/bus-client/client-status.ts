@@ -19,6 +19,7 @@ export interface StatusTexts {
 export class ClientStatus {
   private state: SocketState = { phase: 'joining' };
   private failure: string | undefined;
+  private pausedText: string | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private shown = '';
 
@@ -56,6 +57,12 @@ export class ClientStatus {
     this.show();
   }
 
+  /** The node does not use the bus for now (a multicast in with no subscriptions): a grey ring with `text`; undefined resumes. */
+  paused(text: string | undefined): void {
+    this.pausedText = text;
+    this.show();
+  }
+
   /** The node is closing: no more refreshes. */
   stop(): void {
     clearInterval(this.refresh);
@@ -72,6 +79,7 @@ export class ClientStatus {
 
   private current(): NodeStatus {
     if (this.failure !== undefined) return { fill: 'red', shape: 'ring', text: this.failure };
+    if (this.pausedText !== undefined) return { fill: 'grey', shape: 'ring', text: this.pausedText };
     switch (this.state.phase) {
       case 'ready':
         return { fill: 'green', shape: 'dot', text: this.texts.traffic() };

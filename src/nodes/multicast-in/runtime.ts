@@ -2,14 +2,18 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DATATYPES, decodePayload, type Datatype } from '../../core/payload-decoding';
 import { topicFilter, topicFilterProblem } from '../../core/topic-filter';
 import type { BusMessage } from '../../core/framing';
-import { attachReceiver } from '../bus-client/attach-to-bus';
+import { attachReceiver, unattachedError } from '../bus-client/attach-to-bus';
 import { problemWords } from '../bus-client/problem-words';
 import { busNodeOf } from '../multicast-bus/multicast-bus-node';
+import { Subscriptions } from '../../core/subscriptions';
+import { readSubscriptionAction } from './subscription-action';
 
 interface MulticastInDef extends NodeDef {
   bus: string;
   topic: string;
   datatype: string;
+  /** Subscriptions set at runtime by msg.action (the node then has an input), instead of the Topic. */
+  dynamic?: boolean;
 }
 
 export = function registerMulticastIn(RED: NodeAPI): void {
@@ -22,14 +26,16 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     // With raw framing the topic is what to set on msg.topic; with LCM framing it filters channels.
     const topic = (config.topic ?? '').trim();
     const framing = busNodeOf(RED, config.bus)?.bus?.settings.framing;
-    const filterProblem = framing === 'lcm' ? topicFilterProblem(topic) : undefined;
+    const dynamic = config.dynamic === true;
+    const filterProblem = framing === 'lcm' && !dynamic ? topicFilterProblem(topic) : undefined;
     if (filterProblem) {
       const problem = { code: `filter-${filterProblem}`, params: { topic } };
       node.status({ fill: 'red', shape: 'ring', text: words.brief(problem) });
       node.error(words.full(problem));
       return;
     }
-    const matches = topicFilter(topic);
+    const subscriptions = new Subscriptions();
+    const matches = dynamic ? (t: string) => subscriptions.matches(t) : topicFilter(topic);
 
     const listen = (message: BusMessage) => {
       if (message.topic !== undefined && !matches(message.topic)) return;
@@ -56,8 +62,38 @@ export = function registerMulticastIn(RED: NodeAPI): void {
       attachment?.traffic.delivered(message.lostBefore);
       node.send(msg);
     };
-    // On LCM framing the node asks reliable senders, as it starts, for the retained values its filter matches.
-    const attachment = attachReceiver(RED, node, config.bus, listen, framing === 'lcm' ? topic : undefined);
+    // On LCM framing the node asks reliable senders, as it starts, for the retained values its filter matches; a
+    // dynamic node starts with no subscription, and so without listening.
+    const retained = framing === 'lcm' && !dynamic ? topic : undefined;
+    const attachment = attachReceiver(RED, node, config.bus, listen, retained, !dynamic);
+    const unsubscribed = RED._('multicast-in.status.unsubscribed');
+    if (dynamic) void attachment?.listening(false, unsubscribed);
+
+    node.on('input', (msg, send, done) => {
+      const fail = (error: string) => (done as (err?: string) => void)(error);
+      if (!dynamic) return done();
+      const asked = readSubscriptionAction(msg as { action?: unknown; topic?: unknown }, framing);
+      if ('problem' in asked) return fail(words.full(asked.problem));
+      if (!attachment) return fail(unattachedError(RED, node, config.bus).message);
+      if (asked.action === 'getSubscriptions') {
+        send({ ...msg, payload: subscriptions.list() });
+        return done();
+      }
+      if (asked.action === 'subscribe') {
+        const added = subscriptions.add(asked.filters);
+        void attachment.listening(true);
+        if (framing === 'lcm') for (const filter of added) attachment.askRetained(filter);
+        return done();
+      }
+      subscriptions.remove(asked.filters);
+      // The last subscription gone: the node stops listening, and the bus leaves the group when no other node listens.
+      if (subscriptions.size === 0)
+        attachment.listening(false, unsubscribed).then(
+          () => done(),
+          (error: Error) => fail(String(error)),
+        );
+      else done();
+    });
   }
 
   RED.nodes.registerType<Node, MulticastInDef, unknown, Record<string, never>>('multicast-in', MulticastIn);
