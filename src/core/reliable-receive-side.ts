@@ -182,6 +182,9 @@ export class ReliableReceiveSide {
       firstLive: new Map(),
       delivered: new Set(),
     };
+    // Asks that ended go here too, not only when a heartbeat comes: on a bus with no reliable sender none ever does,
+    // and a node that subscribes again and again must not grow the list.
+    this.asks = this.asks.filter((each) => now < each.until + RETAINED_ANSWER_MS);
     this.asks.push(ask);
     for (const known of this.known.values()) if (now - known.heardAt < KNOWN_MS) this.request(ask, known);
   }
