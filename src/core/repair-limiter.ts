@@ -7,11 +7,13 @@ export interface RepairLimiterOptions {
 }
 
 /**
- * A range is repaired at most once per 30 ms; repairs reach at most twice the sender's own rate plus 64 a second
+ * A range is repaired at most once per 10 ms (longer than a LAN's round trip, so NAKs already on their way when the
+ * repair left cost nothing; short, so a repair lost for everyone is sent again at the next NAK and suppresses the NAKs
+ * of the others); repairs reach at most twice the sender's own rate plus 64 a second
  * (docs/reliability.md): at 20% loss to 8 receivers about 83% of datagrams need a repair, and some repairs are lost
  * and repaired again, so once the data rate is not enough.
  */
-export const DEFAULT_REPAIR_LIMITS: RepairLimiterOptions = { lingerMs: 30, burst: 64, rateFactor: 2 };
+export const DEFAULT_REPAIR_LIMITS: RepairLimiterOptions = { lingerMs: 10, burst: 64, rateFactor: 2 };
 
 /** At most this many repaired datagrams are remembered for the linger, so a NAK flood cannot grow memory. */
 export const MAX_LINGERING = 4096;
