@@ -53,7 +53,7 @@ interface Ask {
   delivered: Set<string>;
 }
 
-/** When a source last sent data, and the last number it sent while its stream was best effort to us. */
+/** When a source last sent data, and the last number heard from it. */
 interface Seen {
   at: number;
   seq: number | undefined;
@@ -131,16 +131,17 @@ export class ReliableReceiveSide {
     if (message.seq === undefined) return [message];
     const source = message.origin ?? `${message.address}:${message.port}`;
     const seen = this.sawData(source, message.address);
+    const previous = seen.seq;
+    seen.seq = message.seq;
     if (!this.receiver.follows(source)) {
       // A stream's first heartbeat goes out with its first message, often just before it, from a source not heard
       // yet: the stream is followed from this message on, and the newest it announced is asked for if missing.
       const pending = this.pending.get(source);
       this.pending.delete(source);
       if (pending && near(message.seq, pending.frame.newest)) {
-        this.receiver.control(source, pending.frame, { startAfter: startAfter(pending.frame, undefined, message.seq), nakTo: pending.nakTo });
+        this.receiver.control(source, pending.frame, { startAfter: startAfter(pending.frame, previous, message.seq), nakTo: pending.nakTo });
       } else {
         // Best effort (no heartbeat heard): delivered as it is, with nothing allocated on the way.
-        seen.seq = message.seq;
         return [message];
       }
     }
@@ -222,7 +223,9 @@ export class ReliableReceiveSide {
     const seen = this.senders.get(source);
     const nakTo = `${sender.address}:${port}`;
     if (seen !== undefined && performance.now() - seen.at <= KNOWN_MS) {
-      this.receiver.control(source, frame, { startAfter: startAfter(frame, seen.seq), nakTo });
+      // A stream followed already (or restarting with a new id) takes no start: a restart starts after its newest.
+      const start = this.receiver.follows(source) ? undefined : startAfter(frame, seen.seq);
+      this.receiver.control(source, frame, { startAfter: start, nakTo });
     } else {
       // Kept until the source's first data: a stream announces itself right with its first message.
       this.tally.heartbeatsIgnored++;
