@@ -1,45 +1,27 @@
-// Independent loss on a subscriber host, made by nftables in its own namespace (this kernel has no `tc netem`): a rule
-// on the host's input that drops a share of the datagrams to one UDP port, chosen at random per datagram. Only the
-// bus port is hit (data, repairs and heartbeats); NAKs go to the sender's own port on another host and pass.
+// Independent loss on a subscriber host, made by nftables in its own namespace: a rule on the host's input that drops
+// a share of the datagrams to one UDP port, chosen at random per datagram. Only the bus port is hit (data, repairs and
+// heartbeats); NAKs go to the sender's own port on another host and pass.
+import { addRule, droppedBy, dropWords, type Nft, removeTable } from '../testnet/loss-rule';
 import type { Host, Topology } from '../testnet/topology';
 
 const TABLE = 'benchloss';
 
+const on =
+  (net: Topology, host: Host): Nft =>
+  (args) =>
+    net.exec(host, 'nft', args);
+
 /** Drops `percent` % of the datagrams to `port` arriving at `host`, until removeLoss; counts what it drops. */
 export function addLoss(net: Topology, host: Host, port: number, percent: number): void {
-  net.exec(host, 'nft', ['add', 'table', 'inet', TABLE]);
-  net.exec(host, 'nft', ['add', 'chain', 'inet', TABLE, 'in', '{ type filter hook input priority 0; }']);
-  net.exec(host, 'nft', [
-    'add',
-    'rule',
-    'inet',
-    TABLE,
-    'in',
-    'udp',
-    'dport',
-    String(port),
-    'numgen',
-    'random',
-    'mod',
-    '100',
-    '<',
-    String(percent),
-    'counter',
-    'drop',
-  ]);
+  addRule(on(net, host), TABLE, 'in', dropWords(['udp', 'dport', String(port)], percent));
 }
 
 /** Datagrams the loss rule on `host` dropped so far. */
 export function droppedSoFar(net: Topology, host: Host): number {
-  const listed = net.exec(host, 'nft', ['list', 'chain', 'inet', TABLE, 'in']);
-  return Number(/packets (\d+)/.exec(listed)?.[1] ?? 0);
+  return droppedBy(on(net, host), TABLE, 'in');
 }
 
 /** Takes the loss rule off `host` (nothing happens when there is none). */
 export function removeLoss(net: Topology, host: Host): void {
-  try {
-    net.exec(host, 'nft', ['delete', 'table', 'inet', TABLE]);
-  } catch {
-    // No table: nothing to remove.
-  }
+  removeTable(on(net, host), TABLE);
 }

@@ -2,6 +2,7 @@
 // source: without a bound, one forged heartbeat announcing a thousand messages would make every receiver send NAKs to
 // a third host. So NAKs to an address are bounded by what was heard from it: in any second, at most the data messages
 // received from that address plus a small allowance, as a real sender's losses never need more.
+import { remember } from './recent-map';
 
 /** NAK frames an address may get a second beyond the data messages heard from it. */
 export const NAK_ALLOWANCE = 16;
@@ -47,14 +48,12 @@ export class NakBudget {
     const at = this.now();
     let tally = this.tallies.get(address);
     if (!tally) {
-      if (this.tallies.size >= MAX_ADDRESSES) this.tallies.delete(this.tallies.keys().next().value as string);
       tally = { windowStart: at, heard: 0, naks: 0 };
-      this.tallies.set(address, tally);
+      remember(this.tallies, address, tally, MAX_ADDRESSES);
     } else if (at - tally.windowStart >= WINDOW_MS) {
       // A new second. Most recently heard last, so the first key is the one to forget: moved once a second, not per
       // message.
-      this.tallies.delete(address);
-      this.tallies.set(address, tally);
+      remember(this.tallies, address, tally, MAX_ADDRESSES);
       tally.windowStart = at;
       tally.heard = 0;
       tally.naks = 0;

@@ -13,6 +13,7 @@ import { DeadlineTimer } from './deadline-timer';
 import { NakBudget } from './nak-budget';
 import type { BusMessage, Framing } from './framing';
 import type { AddressFamily } from './multicast-address';
+import { remember } from './recent-map';
 import { ReliableReceiver } from './reliable-receiver';
 import { seqAfter } from './sequence-number';
 import { closeSocket } from './reopening-socket';
@@ -185,7 +186,7 @@ export class ReliableReceiveSide {
     };
     // Asks that ended go here too, not only when a heartbeat comes: on a bus with no reliable sender none ever does,
     // and a node that subscribes again and again must not grow the list.
-    this.asks = this.asks.filter((each) => now < each.until + RETAINED_ANSWER_MS);
+    this.dropEndedAsks(now);
     this.asks.push(ask);
     for (const known of this.known.values()) if (now - known.heardAt < KNOWN_MS) this.request(ask, known);
   }
@@ -229,16 +230,12 @@ export class ReliableReceiveSide {
     } else {
       // Kept until the source's first data: a stream announces itself right with its first message.
       this.tally.heartbeatsIgnored++;
-      this.pending.delete(source);
-      this.pending.set(source, { frame, nakTo });
-      if (this.pending.size > MAX_KNOWN) this.pending.delete(this.pending.keys().next().value as string);
+      remember(this.pending, source, { frame, nakTo }, MAX_KNOWN);
     }
     const known: Known = { stream: frame.stream, address: sender.address, port, heardAt: performance.now() };
-    this.known.delete(source);
-    this.known.set(source, known);
-    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value as string);
+    remember(this.known, source, known, MAX_KNOWN);
     const now = known.heardAt;
-    this.asks = this.asks.filter((ask) => now < ask.until + RETAINED_ANSWER_MS);
+    this.dropEndedAsks(now);
     for (const ask of this.asks) {
       if (now >= ask.until) continue;
       const asked = ask.asked.get(known.stream);
@@ -286,6 +283,11 @@ export class ReliableReceiveSide {
     }
   }
 
+  /** Forgets the asks whose answers can no longer come. */
+  private dropEndedAsks(now: number): void {
+    this.asks = this.asks.filter((ask) => now < ask.until + RETAINED_ANSWER_MS);
+  }
+
   /** Messages of reliable streams delivered live while clients ask: the first number per source, for each ask. */
   private noteLive(messages: BusMessage[]): void {
     for (const message of messages) {
@@ -324,9 +326,7 @@ export class ReliableReceiveSide {
     const last = this.senders.get(source);
     if (last !== undefined && now - last.at < 1000) return last;
     const seen: Seen = { at: now, seq: last?.seq };
-    this.senders.delete(source);
-    this.senders.set(source, seen);
-    if (this.senders.size > MAX_KNOWN) this.senders.delete(this.senders.keys().next().value as string);
+    remember(this.senders, source, seen, MAX_KNOWN);
     return seen;
   }
 

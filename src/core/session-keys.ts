@@ -3,6 +3,7 @@
 // and a valid tag can be replayed by anyone from a past session, so derivations for sessions that have not yet opened
 // a frame are rationed (docs/security.md, "Cost of forged frames").
 import type { KeyObject } from 'node:crypto';
+import { remember } from './recent-map';
 
 /**
  * Session keys, bounded and least recently used first out. A session whose tag checked out is only vouched for until a
@@ -42,13 +43,6 @@ export class SessionKeys {
   get size(): number {
     return this.proven.size + this.vouched.size;
   }
-}
-
-// Map order is recency order: the first entry is the one used least recently, the one to evict.
-function remember<T>(map: Map<string, T>, id: string, value: T, max: number): void {
-  map.delete(id);
-  if (map.size >= max) map.delete(map.keys().next().value as string);
-  map.set(id, value);
 }
 
 /** Holds at most `burst` tokens and gains `perSecond`. */

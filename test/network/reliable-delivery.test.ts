@@ -13,7 +13,9 @@ import { createTopology } from '../../testnet/topology';
 import { busNode, fileNode, type Flow, lines, tab } from '../net/host-flows';
 import { multicastIn, multicastOut } from '../../testnet/flow-nodes';
 import { networkPerSuite } from '../net/network-per-suite';
+import { addRule, droppedBy, dropWords, type Nft, removeTable } from '../../testnet/loss-rule';
 import { readLcmLog } from '../support/lcm-log';
+import { hasNft, NO_NFT } from '../support/nft-loss';
 import { nextPort } from '../support/ports';
 import { namespaceMode, requireRootNamespaces, skipWithReason } from '../support/private-network';
 import { delay, until } from '../support/until';
@@ -146,8 +148,6 @@ function timedListener(name: string, busId: string, dir: string, topic: string):
 
 // ---------- nftables in a host ----------
 
-const hasNft = spawnSync('nft', ['--version'], { stdio: 'ignore' }).error === undefined;
-
 describe('reliable delivery across hosts: Node-RED publisher, Node-RED and bus-core subscribers, nftables loss', function () {
   this.timeout((SECONDS + 90) * 1000);
   const lan = networkPerSuite(
@@ -179,7 +179,7 @@ describe('reliable delivery across hosts: Node-RED publisher, Node-RED and bus-c
   });
   beforeEach(function () {
     requireRootNamespaces(this);
-    if (!hasNft) skipWithReason(this, 'nft is not installed: no loss can be made (.ci/run installs nftables)');
+    if (!hasNft()) skipWithReason(this, NO_NFT);
   });
   afterEach(async () => {
     for (const child of cores.splice(0)) {
@@ -187,38 +187,28 @@ describe('reliable delivery across hosts: Node-RED publisher, Node-RED and bus-c
       child.kill('SIGKILL');
     }
     if (namespaceMode !== 'root') return;
-    for (const name of ['p', ...SUBSCRIBERS])
-      spawnSync('ip', ['netns', 'exec', lan.net.hosts[name].namespace, 'nft', 'delete', 'table', 'inet', 'loss']);
+    for (const name of ['p', ...SUBSCRIBERS]) removeTable(nft(name), 'loss');
   });
 
   const host = (name: string) => lan.net.hosts[name];
-  const nft = (name: string, ...args: string[]) => lan.net.exec(host(name), 'nft', args);
-  /** Adds a rule to the loss table's input or output chain of a host (making both chains first). */
-  function rule(name: string, chain: 'in' | 'out', words: string[]): void {
-    nft(name, 'add', 'table', 'inet', 'loss');
-    nft(name, 'add', 'chain', 'inet', 'loss', 'in', '{ type filter hook input priority 0; }');
-    nft(name, 'add', 'chain', 'inet', 'loss', 'out', '{ type filter hook output priority 0; }');
-    nft(name, 'add', 'rule', 'inet', 'loss', chain, ...words);
-  }
+  const nft =
+    (name: string): Nft =>
+    (args) =>
+      lan.net.exec(host(name), 'nft', args);
+  /** Adds a rule to the loss table's input or output chain of a host. */
+  const rule = (name: string, chain: 'in' | 'out', words: string[]) => addRule(nft(name), 'loss', chain, words);
   const LC02 = ['@th,64,32', '0x4c433032'];
   /**
    * Drops `percent` of the datagrams to `port` at random, in two counted rules: data (LC02) and the rest (heartbeats,
    * repairs), so the data datagrams lost can be told from all that was dropped.
    */
   function randomDrop(name: string, chain: 'in' | 'out', port: number, percent: number): void {
-    const drop = ['numgen', 'random', 'mod', '100', '<', String(percent), 'counter', 'drop'];
-    rule(name, chain, ['udp', 'dport', String(port), LC02[0], LC02[1], ...drop]);
-    rule(name, chain, ['udp', 'dport', String(port), LC02[0], '!=', LC02[1], ...drop]);
+    rule(name, chain, dropWords(['udp', 'dport', String(port), LC02[0], LC02[1]], percent));
+    rule(name, chain, dropWords(['udp', 'dport', String(port), LC02[0], '!=', LC02[1]], percent));
   }
   /** Datagrams to `port` the host's loss rules dropped so far: all of them, or with `data` only data (LC02). */
   function dropped(name: string, chain: 'in' | 'out', port: number, data = false): number {
-    const listed = nft(name, 'list', 'chain', 'inet', 'loss', chain);
-    let sum = 0;
-    for (const line of listed.split('\n')) {
-      const match = new RegExp(`dport ${port} (.*)packets (\\d+)`).exec(line);
-      if (match && (!data || new RegExp(`${LC02[0]} ${LC02[1]}`).test(match[1]))) sum += Number(match[2]);
-    }
-    return sum;
+    return droppedBy(nft(name), 'loss', chain, (line) => line.includes(`dport ${port} `) && (!data || line.includes(`${LC02[0]} ${LC02[1]}`)));
   }
 
   // ---------- subscribers and publisher ----------
