@@ -10,7 +10,11 @@ export interface HoldLimits {
   maxMessages: number;
 }
 
-const DEFAULT_LIMITS: HoldLimits = { maxHoldMs: 400, maxBytes: 8 * 1024 * 1024, maxMessages: 10_000 };
+// The NAK scheduler gives a gap up after its eight asks (about 340 ms of asking); this is only the backstop. It is longer
+// than those asks by far because the asks count attempts and this counts time: a process that stalls (a long garbage
+// collection, a starved CPU) must not wake to find every held gap expired before it could ask again. It stays under
+// the sender's 2 s repair window, past which nothing could be repaired anyway.
+const DEFAULT_LIMITS: HoldLimits = { maxHoldMs: 1500, maxBytes: 8 * 1024 * 1024, maxMessages: 10_000 };
 
 /**
  * The most sequence numbers one message reports missing. A message further ahead of the newest than this gives up at

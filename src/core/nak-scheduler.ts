@@ -19,7 +19,7 @@ export interface NakTiming {
 }
 
 // Eight asks 40 ms apart: at 20% loss a datagram whose repair is lost every time is 0.2^8 (about 1 in 400,000), and the
-// last ask (back-off + 280 ms) still comes before the in-order hold gives up (400 ms).
+// last ask (back-off + 280 ms) comes well before the in-order hold's backstop (1.5 s).
 const DEFAULT_TIMING: NakTiming = { backoffMs: 20, retryMs: 40, maxRetries: 8, maxPending: 10_000 };
 const LAST_FRAGMENT = 0xffff;
 

@@ -5,7 +5,8 @@ import { InOrderHold, MAX_JUMP, type HoldLimits } from '../../src/core/in-order-
 /** A hold of numbers (each message is its own sequence number) on a clock the test moves. */
 function holdAt(limits: Partial<HoldLimits> = {}) {
   let now = 0;
-  const hold = new InOrderHold<number>(limits, () => now);
+  // The mechanics are tested on a fixed hold time (400 ms), not on the default backstop.
+  const hold = new InOrderHold<number>({ maxHoldMs: 400, ...limits }, () => now);
   return { hold, at: (ms: number) => (now = ms), offer: (seq: number, bytes = 10) => hold.offer(seq, seq, bytes) };
 }
 

@@ -77,6 +77,27 @@ describe('a reliable receiver', () => {
     assert.deepEqual(rx.counts(), { streams: 0, evicted: 0, sources: {} });
   });
 
+  it('on its default timing, a process that stalls for a second after a loss still asks for it on waking, and loses nothing', () => {
+    // Asks count attempts, the hold's backstop counts time: a long garbage collection or a starved CPU must not turn
+    // into a loss that a NAK could still repair (the sender keeps 2 s).
+    let now = 0;
+    const rx = new ReliableReceiver<number>({}, () => now, seeded(3));
+    rx.control(SENDER, { type: 'heartbeat', stream: STREAM, oldest: 0, newest: 0, intervalMs: 50, nakPort: 0 });
+    assert.deepEqual(rx.data(SENDER, 1, 1, 100), { deliver: [1], lost: 0 });
+    assert.deepEqual(rx.data(SENDER, 3, 3, 100), { deliver: [], lost: 0 }, '3 waits for 2');
+    now = 1000; // the event loop was blocked: the first due() comes a second late
+    const woke = rx.due();
+    assert.deepEqual([woke.deliver, woke.lost], [[], 0], 'nothing given up on waking');
+    const asked = woke.naks
+      .map(({ frame }) => decodeControlFrame(frame))
+      .flatMap((d) => ('frame' in d && d.frame.type === 'nak' ? d.frame.entries : []));
+    assert.deepEqual(asked, [whole(2)]);
+    now = 1010;
+    const { redecode } = rx.control(SENDER, { type: 'repair', stream: STREAM, datagram: lc02(2) });
+    assert.ok(redecode);
+    assert.deepEqual(rx.data(SENDER, 2, 2, 100), { deliver: [2, 3], lost: 0 });
+  });
+
   it('after a heartbeat holds what follows a gap, NAKs the sender for it after the back-off, and delivers in order once the repair comes', () => {
     const { rx, data, heartbeat, repair, until, at, naks } = receiverAt();
     heartbeat(0);
