@@ -11,6 +11,8 @@ export interface BusReceiver extends BusSender {
   onMessage(message: BusMessage): void;
   /** A topic filter: when it registers, the bus asks reliable senders for their retained values matching it. */
   retained?: string;
+  /** Whether it takes the bus's own presence events (topic `$bus/presence`) besides the senders' messages. */
+  presence?: boolean;
 }
 
 export type BusClient = BusSender | BusReceiver;

@@ -1,4 +1,5 @@
 import type { InterfaceTable } from './interface-resolver';
+import type { PresenceIdentity } from './presence-announcer';
 import type { Problem } from './problem';
 import type { SealedKeys } from './sealed-framing';
 import type { SendQueueLimits } from './send-queue';
@@ -19,4 +20,8 @@ export interface BusOptions {
   warn?: (problem: Problem) => void;
   /** How much may wait for the send side to open; replaced in tests. */
   sendQueue?: SendQueueLimits;
+  /** How the bus names itself in presence announcements (LCM framing); by default the host name and nothing else. */
+  identity?: Partial<PresenceIdentity>;
+  /** How often a publishing bus announces itself, in ms (default 5 s); replaced in tests. */
+  announceMs?: number;
 }

@@ -1,5 +1,5 @@
 // Control frames of reliable and retained topics (docs/reliability.md, "Frames"): heartbeats, NAKs, repairs, retained
-// requests and values, beside the LCM data they serve. Their own magic keeps LCM's tools, which take only LC02/LC03,
+// requests and values, beside the LCM data they serve; and presence (docs/presence.md): announcements and goodbyes. Their own magic keeps LCM's tools, which take only LC02/LC03,
 // from misreading them. Big-endian throughout. Pure functions: no sockets, no Node-RED.
 //   header: magic 0x4D434231 "MCB1" (4) · type (1) · flags (1, 0; unknown bits ignored) · length of the body (2) ·
 //           stream id (8, random per sending bus; in a NAK, the sender asked)
@@ -29,12 +29,23 @@ export type ControlFrame =
   | { type: 'nak'; stream: StreamId; entries: NakEntry[] }
   | { type: 'repair'; stream: StreamId; datagram: Buffer }
   | { type: 'retained-request'; stream: StreamId; nonce: number; filter: string }
-  | { type: 'retained-value'; stream: StreamId; nonce: number; datagram: Buffer };
+  | { type: 'retained-value'; stream: StreamId; nonce: number; datagram: Buffer }
+  /** A publisher says who it is and what it publishes (JSON text, presence-announcement.ts); the stream is its presence id. */
+  | { type: 'announce'; stream: StreamId; text: string }
+  | { type: 'goodbye'; stream: StreamId };
 
 /** Why a datagram with the control magic (or without it) is not a control frame. */
 export type ControlMalformed = 'short' | 'magic' | 'length' | 'type' | 'body';
 
-const TYPE_CODES: Record<ControlFrame['type'], number> = { heartbeat: 1, nak: 2, repair: 3, 'retained-request': 4, 'retained-value': 5 };
+const TYPE_CODES: Record<ControlFrame['type'], number> = {
+  heartbeat: 1,
+  nak: 2,
+  repair: 3,
+  'retained-request': 4,
+  'retained-value': 5,
+  announce: 6,
+  goodbye: 7,
+};
 const STREAM_ID = /^[0-9a-f]{16}$/;
 // A lone surrogate would go out as U+FFFD and come back as another filter; in /u mode a pair never matches.
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -94,6 +105,11 @@ function bodyParts(frame: ControlFrame): Buffer[] {
     case 'retained-request':
       if (LONE_SURROGATE.test(frame.filter)) throw new RangeError('a filter with a lone surrogate has no UTF-8 form');
       return [nonceField(frame.nonce), Buffer.from(frame.filter, 'utf8')];
+    case 'announce':
+      if (LONE_SURROGATE.test(frame.text)) throw new RangeError('an announcement with a lone surrogate has no UTF-8 form');
+      return [Buffer.from(frame.text, 'utf8')];
+    case 'goodbye':
+      return [];
     case 'repair':
     case 'retained-value': // an empty datagram would decode as malformed
       if (frame.datagram.length === 0) throw new RangeError(`a ${frame.type} needs a datagram of at least one byte`);
@@ -130,7 +146,7 @@ function decodeNak(stream: StreamId, body: Buffer): ControlFrame | 'body' {
   return { type: 'nak', stream, entries };
 }
 
-function decodeFilter(bytes: Buffer): string | undefined {
+function decodeText(bytes: Buffer): string | undefined {
   try {
     return utf8.decode(bytes);
   } catch {
@@ -155,12 +171,18 @@ function decodeBody(type: number, stream: StreamId, body: Buffer): ControlFrame 
     case 3:
       return body.length === 0 ? 'body' : { type: 'repair', stream, datagram: body };
     case 4: {
-      const filter = body.length < NONCE_BYTES ? undefined : decodeFilter(body.subarray(NONCE_BYTES));
+      const filter = body.length < NONCE_BYTES ? undefined : decodeText(body.subarray(NONCE_BYTES));
       return filter === undefined ? 'body' : { type: 'retained-request', stream, nonce: body.readUInt32BE(0), filter };
     }
     case 5:
       if (body.length <= NONCE_BYTES) return 'body';
       return { type: 'retained-value', stream, nonce: body.readUInt32BE(0), datagram: body.subarray(NONCE_BYTES) };
+    case 6: {
+      const text = body.length === 0 ? undefined : decodeText(body);
+      return text === undefined ? 'body' : { type: 'announce', stream, text };
+    }
+    case 7:
+      return body.length === 0 ? { type: 'goodbye', stream } : 'body';
     default:
       return 'type';
   }
@@ -177,4 +199,9 @@ export function decodeControlFrame(bytes: Buffer): { frame: ControlFrame } | { m
   if (bytes.readUInt16BE(6) !== bytes.length - CONTROL_HEADER_BYTES) return { malformed: 'length' };
   const frame = decodeBody(bytes[4], bytes.toString('hex', 8, 16), bytes.subarray(CONTROL_HEADER_BYTES));
   return typeof frame === 'string' ? { malformed: frame } : { frame };
+}
+
+/** Whether a control frame is an announcement or a goodbye (presence), by its type byte: the bus routes on it. */
+export function isPresenceFrame(bytes: Buffer): boolean {
+  return bytes.length > 4 && (bytes[4] === TYPE_CODES.announce || bytes[4] === TYPE_CODES.goodbye);
 }

@@ -16,6 +16,8 @@ export interface FramingExtras {
   now?: () => number;
   /** Where control frames of reliable delivery go once opened (LCM framing): the bus's reliable receive side. */
   control?: LcmFramingOptions['control'];
+  /** The bus's table of senders (LCM framing keeps each sender's sequence state there). */
+  senders?: LcmFramingOptions['senders'];
 }
 
 /** The one framing a bus uses, chosen from its settings: raw or LCM, sealed when the bus is. */
@@ -23,7 +25,12 @@ export function framingForBus(settings: BusSettings, extras: FramingExtras = {})
   const overhead = settings.security === 'sealed' ? SEALED_OVERHEAD : 0;
   const inner: Framing =
     settings.framing === 'lcm'
-      ? new LcmFraming({ maxDatagram: settings.maxDatagram - overhead, maxMessage: settings.maxMessage, control: extras.control })
+      ? new LcmFraming({
+          maxDatagram: settings.maxDatagram - overhead,
+          maxMessage: settings.maxMessage,
+          control: extras.control,
+          senders: extras.senders,
+        })
       : new RawFraming(settings.family, overhead);
   if (settings.security !== 'sealed') return inner;
   if (!extras.keys) throw new Error('a sealed bus needs keys');

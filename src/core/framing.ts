@@ -1,6 +1,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { ControlSealing } from './control-sealing';
 import type { OutgoingDatagram } from './lcm-codec';
+import type { PresenceEvent } from './sender-directory';
 
 /** One message as heard on the bus: what the flow receives. */
 export interface BusMessage {
@@ -20,6 +21,8 @@ export interface BusMessage {
    * delivery follows streams by it; flows see address and port.
    */
   origin?: string;
+  /** A presence event the bus made itself (topic `$bus/presence`): the flow gets it as msg.payload, as it is. */
+  event?: PresenceEvent;
 }
 
 /** How messages become datagrams and back. One instance per bus; it keeps its own counters. */

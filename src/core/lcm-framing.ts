@@ -4,6 +4,7 @@ import type { BusMessage, Framing } from './framing';
 import { channelField, channelProblem, datagramCount, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
 import { BusError } from './problem';
 import { maxHoldingCost, Reassembler, type ReassemblerLimits } from './reassembler';
+import type { SenderDirectory } from './sender-directory';
 import { SequenceTracker } from './sequence-tracker';
 
 export interface LcmFramingOptions {
@@ -16,6 +17,8 @@ export interface LcmFramingOptions {
    * (`origin`, as in decode: undefined for the UDP source); without it they count as malformed.
    */
   control?: (frame: Buffer, sender: RemoteInfo, origin: string | undefined) => void;
+  /** The bus's table of senders, where each sender's sequence state is kept (by default one of the framing's own). */
+  senders?: SenderDirectory;
 }
 
 const MIB = 1024 * 1024;
@@ -32,10 +35,11 @@ export class LcmFraming implements Framing {
   private lastTopic: string | undefined;
   private lastChannel: Buffer = Buffer.alloc(0);
   private readonly reassembler: Reassembler;
-  private readonly tracker = new SequenceTracker();
+  private readonly tracker: SequenceTracker;
   private readonly malformed: Record<MalformedReason, number> = { short: 0, magic: 0, channel: 0, 'fragment-header': 0 };
 
   constructor(private readonly options: LcmFramingOptions) {
+    this.tracker = new SequenceTracker(options.senders);
     this.reassembler = new Reassembler({
       maxMessage: options.maxMessage,
       maxBytes: reassemblyBudget(options.maxMessage),

@@ -1,8 +1,10 @@
 import type { RemoteInfo } from 'node:dgram';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { isReceiver, type BusClient, type BusReceiver, type BusSender } from './bus-client';
 import type { BusOptions } from './bus-options';
 import type { BusSettings } from './bus-settings';
+import { PRESENCE_TOPIC, isBusTopic } from './bus-topics';
+import { decodeControlFrame, isPresenceFrame } from './control-frame';
 import { plainControl, type ControlSealing } from './control-sealing';
 import type { BusMessage, Framing } from './framing';
 import { framingForBus } from './framing-for-bus';
@@ -10,11 +12,16 @@ import { viewInterface, type InterfaceView } from './interface-view';
 import { InterfaceWatch } from './interface-watch';
 import { canMulticast, interfaceIndex, linkState } from './link-state';
 import { openReceiveSocket } from './receive-socket';
+import { decodeAnnouncement } from './presence-announcement';
+import { PresenceAnnouncer } from './presence-announcer';
+import { PublishedTopics } from './published-topics';
+import { BusError } from './problem';
 import { ReliableReceiveSide } from './reliable-receive-side';
 import { ReliablePublishing, reliableUnavailable } from './reliable-send-side';
 import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening-socket';
 import { SendQueue, type PublishOptions } from './send-queue';
 import { openSendSocket } from './send-socket';
+import { SenderDirectory, type DirectoryListing, type PresenceEvent } from './sender-directory';
 
 /** Counters of one bus, as the stats route returns them. */
 export interface BusStats {
@@ -30,7 +37,18 @@ export interface BusStats {
   sendQueue: { waiting: number; refused: number; expired: number };
   /** Reliable delivery: the send side's counters (null until a reliable publish), the receive side's (null without LCM). */
   reliable: { sender: Record<string, number> | null; receiver: Record<string, unknown> | null; malformed: number };
+  /** Presence: announcements sent and heard, goodbyes, those that did not parse; senders in the directory. */
+  presence: { announced: number; goodbyes: number; heard: number; malformed: number; senders: number; evicted: number };
   [framingCounter: string]: unknown;
+}
+
+/** The directory route's answer: the bus and every sender it hears. */
+export interface BusDirectory extends DirectoryListing {
+  group: string;
+  port: number;
+  framing: string;
+  /** Whether this bus announces itself while it sends, and hears announcements (LCM framing). */
+  presence: boolean;
 }
 
 /**
@@ -53,6 +71,12 @@ export class MulticastBus {
   // the first reliable or retained publish until the send side closes.
   private readonly reliableIn: ReliableReceiveSide | undefined;
   private readonly reliableOut: ReliablePublishing;
+  // Every sender heard (the one per-sender table: sequence state, traffic per topic, presence), and what this bus
+  // publishes and announces (LCM framing only: on raw framing an announcement would reach listeners as data).
+  private readonly senders: SenderDirectory;
+  private readonly published = new PublishedTopics();
+  private readonly announcer: PresenceAnnouncer | undefined;
+  private readonly presenceCounts = { heard: 0, malformed: 0 };
 
   constructor(
     readonly settings: BusSettings,
@@ -63,14 +87,17 @@ export class MulticastBus {
     const readLink = options.linkState ?? linkState;
     this.look = () => viewInterface(settings.iface, settings.family, { table: interfaces(), linkState: readLink, canMulticast, interfaceIndex });
     this.watch = new InterfaceWatch(this.look, options.watchMs ?? 2000);
-    // Control frames, once opened (on a sealed bus), go to the reliable receive side, with the stream they belong to.
-    const control = (frame: Buffer, sender: RemoteInfo, origin: string | undefined) => this.reliableIn?.control(frame, sender, origin);
+    this.senders = new SenderDirectory({}, (event) => this.presenceEvent(event));
+    // Control frames, once opened (on a sealed bus), go to presence or the reliable receive side, with their stream.
+    const control = (frame: Buffer, sender: RemoteInfo, origin: string | undefined) =>
+      isPresenceFrame(frame) ? this.presence(frame, sender, origin) : this.reliableIn?.control(frame, sender, origin);
+    const senders = this.senders;
     // Without keys to wait for, the framing is there at once, so the first publish can be checked at once.
-    if (settings.security !== 'sealed') this.framing = framingForBus(settings, { control });
+    if (settings.security !== 'sealed') this.framing = framingForBus(settings, { control, senders });
     this.ready = this.framing
       ? Promise.resolve(this.framing)
       : (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then(
-          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn, control })),
+          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn, control, senders })),
         );
     // A failed derivation shows when a socket tries to open; this only keeps it from being unhandled.
     this.ready.catch(() => undefined);
@@ -83,7 +110,10 @@ export class MulticastBus {
       () => this.openSender(),
       (users, state) => {
         this.announce(users, state);
-        if (state.phase === 'ready') this.queue.wake();
+        if (state.phase === 'ready') {
+          this.queue.wake();
+          this.announcer?.start();
+        }
       },
       retryMs,
     );
@@ -95,7 +125,13 @@ export class MulticastBus {
         socket: () => this.sender.openSocket,
         label: this.label,
         problem: () => this.sender.state.problem,
-        encoded: (topic, datagrams, publishOptions) => this.reliableOut.encoded(topic, datagrams, publishOptions),
+        encoded: (topic, datagrams, publishOptions) => {
+          this.published.sent(
+            topic,
+            datagrams.reduce((sum, [, data]) => sum + data.length, 0),
+          );
+          this.reliableOut.encoded(topic, datagrams, publishOptions);
+        },
       },
       options.sendQueue,
     );
@@ -104,6 +140,17 @@ export class MulticastBus {
       () => this.sender.openSocket,
       () => this.sealing(),
     );
+    if (settings.framing === 'lcm') {
+      this.announcer = new PresenceAnnouncer({
+        group: settings.group,
+        port: settings.port,
+        socket: () => this.sender.openSocket,
+        sealing: () => this.sealing(),
+        identity: { host: hostname(), instance: '', bus: '', ...options.identity },
+        topics: () => this.published.list(),
+        periodMs: options.announceMs,
+      });
+    }
     if (reliableUnavailable(settings) === undefined) {
       this.reliableIn = new ReliableReceiveSide({
         family: settings.family,
@@ -135,6 +182,8 @@ export class MulticastBus {
   /** Adds a sending node; the first one opens the send socket. */
   addSender(sender: BusSender): void {
     this.sender.add(sender);
+    // A send side that stayed open (another sender) does not become ready again: it announces from here.
+    if (this.sender.openSocket) this.announcer?.start();
     this.startWatching();
   }
 
@@ -144,17 +193,21 @@ export class MulticastBus {
       this.reliableIn?.forget(client);
       return this.receiver.remove(client);
     }
-    const leaving = this.sender.remove(client);
-    // Messages of senders that have all gone fail now, rather than go out after them through a later sender.
-    if (this.sender.currentUsers.size === 0) {
+    const users = this.sender.currentUsers;
+    if (!(users.size === 1 && users.has(client))) return this.sender.remove(client);
+    // The last sender: goodbye goes out while the socket is still open, so listeners see it offline at once.
+    return (this.announcer?.stop() ?? Promise.resolve()).then(() => {
+      const leaving = this.sender.remove(client);
+      if (this.sender.currentUsers.size > 0) return leaving;
+      // Messages of senders that have all gone fail now, rather than go out after them through a later sender.
       this.queue.abandon();
       return Promise.all([leaving, this.reliableOut.stop()]).then(() => undefined);
-    }
-    return leaving;
+    });
   }
 
   /** Closes both sockets and forgets every client; messages still waiting to be sent fail. */
   async close(): Promise<void> {
+    await this.announcer?.stop();
     this.stopHousekeeping();
     this.watch.stop();
     this.queue.close();
@@ -179,7 +232,25 @@ export class MulticastBus {
         receiver: this.reliableIn?.counts() ?? null,
         malformed: (this.reliableIn?.malformed ?? 0) + (this.reliableOut.counts()?.malformed ?? 0),
       },
+      presence: {
+        announced: this.announcer?.counts.announcements ?? 0,
+        goodbyes: this.announcer?.counts.goodbyes ?? 0,
+        ...this.presenceCounts,
+        senders: this.senders.size,
+        evicted: this.senders.listing().evicted,
+      },
     };
+  }
+
+  /** Every sender heard on the bus, with its topics and presence: the directory route's answer. */
+  directory(): BusDirectory {
+    const { group, port, framing } = this.settings;
+    return { group, port, framing, presence: this.announcer !== undefined, ...this.senders.listing() };
+  }
+
+  /** Keeps the last payload of `topic` from the sender `stream` (its `id` in the directory) for a minute. */
+  watchTopic(stream: string, topic: string): void {
+    this.senders.watch(stream, topic);
   }
 
   /** Messages received so far, lost over all senders, and datagrams dropped: what the status text shows. */
@@ -194,6 +265,7 @@ export class MulticastBus {
    * (LCM framing only: on raw framing it rejects with `reliable-unavailable`).
    */
   publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
+    if (isBusTopic(topic)) return Promise.reject(new BusError({ code: 'topic-reserved', params: { topic } }));
     return this.reliableOut.publish(options, () => this.queue.publish(topic, payload, options));
   }
 
@@ -215,12 +287,42 @@ export class MulticastBus {
     return this.framing && (this.framing.control ?? plainControl);
   }
 
+  /** An announcement or goodbye heard (opened, on a sealed bus): the directory takes it. */
+  private presence(bytes: Buffer, sender: RemoteInfo, origin: string | undefined): void {
+    const decoded = decodeControlFrame(bytes);
+    const frame = 'frame' in decoded ? decoded.frame : undefined;
+    const label = `${sender.address}:${sender.port}`;
+    if (frame?.type === 'goodbye') {
+      this.presenceCounts.heard++;
+      this.senders.goodbye(origin ?? label, frame.stream);
+      return;
+    }
+    const announcement = frame?.type === 'announce' ? decodeAnnouncement(frame.text) : undefined;
+    if (!frame || !announcement) {
+      this.presenceCounts.malformed++;
+      return;
+    }
+    this.presenceCounts.heard++;
+    this.senders.announced(origin ?? label, label, frame.stream, announcement);
+  }
+
+  /** A publisher came or went: a message on `$bus/presence` for the receivers whose filter names it. */
+  private presenceEvent(event: PresenceEvent): void {
+    const payload = Buffer.from(JSON.stringify(event));
+    this.hand([{ topic: PRESENCE_TOPIC, payload, address: event.address, port: event.port, event }]);
+  }
+
   /** Hands messages to every receiver, or to `only` (while it is registered). */
   private hand(messages: BusMessage[], only?: BusReceiver): void {
     for (const message of messages) {
       this.counts.messages++;
+      // Traffic in the directory: what the senders sent now, not a retained value asked for nor the bus's own event.
+      if (!message.retained && !message.event) {
+        const label = `${message.address}:${message.port}`;
+        this.senders.heard(message.origin ?? label, label, message.topic ?? '', message.payload, message.lostBefore ?? 0);
+      }
       for (const client of this.receiver.currentUsers) {
-        if (only && client !== only) continue;
+        if ((only && client !== only) || (message.event && !client.presence)) continue;
         // One client's failure must neither starve the others nor escape into the socket's event, which would end
         // the process.
         try {
@@ -234,7 +336,10 @@ export class MulticastBus {
 
   private startHousekeeping(): void {
     if (this.housekeeping) return;
-    this.housekeeping = setInterval(() => this.framing?.tick(), 1000);
+    this.housekeeping = setInterval(() => {
+      this.framing?.tick();
+      this.senders.expire();
+    }, 1000);
     // Housekeeping runs only while the receive socket is open, and that socket keeps the process alive.
     this.housekeeping.unref();
   }

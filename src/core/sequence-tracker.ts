@@ -45,15 +45,16 @@ const enum Misfit {
   Seen,
 }
 
+import { SenderDirectory } from './sender-directory';
+
+/** One sender's numbering, kept in the bus's sender directory (sender-directory.ts), the one per-sender table. */
+export type SequenceState = SenderState;
+
 interface SenderState extends SenderCounts {
   /** Bit i set: message lastSeq - i was seen; bits 0-31 in `low`, 32-63 in `high` (numbers, not a BigInt, to keep
    * the per-message path free of allocations). */
   low: number;
   high: number;
-  /** How the sender is listed: its address and port, also when keyed by an authenticated session. */
-  label: string;
-  /** Insertions into the table when this sender last moved to its newest end. */
-  stamp: number;
   candidate: number;
   candidateKind: Misfit;
   prevSeq: number;
@@ -88,25 +89,17 @@ function advance(state: SenderState, by: number): void {
 
 /** Tracks every sender's sequence numbers: gaps count as lost, repeats as duplicates, late arrivals as out of order. */
 export class SequenceTracker {
-  private readonly senders = new Map<string, SenderState>();
-  private insertions = 0;
   readonly counts: StreamCounts = { resyncs: 0, strays: 0 };
 
-  constructor(private readonly maxSenders = 1024) {}
+  /** `senders` keeps each sender's state, bounded (by default a table of the tracker's own). */
+  constructor(private readonly senders: SenderDirectory = new SenderDirectory()) {}
 
   /** Records message `seq` from the stream `sender`, listed as `label` (default: `sender`). Duplicates are not to be delivered. */
   record(sender: string, seq: number, label = sender): SequenceVerdict {
-    const state = this.senders.get(sender);
+    const state = this.senders.sequence(sender);
     if (!state) {
       this.add(sender, seq, label);
       return { lostBefore: 0, deliver: true };
-    }
-    // Moving a sender to the newest end only once it is in the older half keeps this path cheap and still never
-    // forgets a sender heard within the last maxSenders / 2 arrivals of new ones.
-    if (this.insertions - state.stamp > this.maxSenders >> 1) {
-      this.senders.delete(sender);
-      this.senders.set(sender, state);
-      state.stamp = ++this.insertions;
     }
     const ahead = (seq - state.lastSeq) >>> 0;
     if (ahead !== 0 && ahead < WINDOW) {
@@ -133,11 +126,11 @@ export class SequenceTracker {
    * tracker cannot tell, so the caller says whether it was `fresh` (new to the caller's own dedupe).
    */
   repaired(sender: string, seq: number, fresh: boolean): void {
-    const state = this.senders.get(sender);
+    const state = this.senders.sequence(sender);
     if (!state) return;
     const ahead = (seq - state.lastSeq) >>> 0;
     if (ahead !== 0 && ahead < WINDOW) {
-      this.record(sender, seq, state.label);
+      this.record(sender, seq);
       return;
     }
     const behind = (state.lastSeq - seq) >>> 0;
@@ -153,7 +146,7 @@ export class SequenceTracker {
   /** A copy of every sender's counts, keyed by "address:port" (with the stream's key too when two share one). */
   snapshot(): Record<string, SenderCounts> {
     const out: Record<string, SenderCounts> = {};
-    for (const [sender, { label, messages, lost, duplicates, outOfOrder, lastSeq }] of this.senders) {
+    for (const [sender, label, { messages, lost, duplicates, outOfOrder, lastSeq }] of this.senders.sequences()) {
       out[Object.hasOwn(out, label) ? `${label} (${sender})` : label] = { messages, lost, duplicates, outOfOrder, lastSeq };
     }
     return out;
@@ -162,14 +155,12 @@ export class SequenceTracker {
   /** Messages lost over all senders. */
   totalLost(): number {
     let lost = 0;
-    for (const state of this.senders.values()) lost += state.lost;
+    for (const [, , state] of this.senders.sequences()) lost += state.lost;
     return lost;
   }
 
   private add(sender: string, seq: number, label: string): void {
-    // A Map iterates in insertion order, and heard senders move to its end: the first is the least recently heard.
-    if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
-    this.senders.set(sender, {
+    this.senders.keepSequence(sender, label, {
       messages: 1,
       lost: 0,
       duplicates: 0,
@@ -177,8 +168,6 @@ export class SequenceTracker {
       lastSeq: seq,
       low: 1,
       high: 0,
-      label,
-      stamp: ++this.insertions,
       candidate: NONE,
       candidateKind: Misfit.Ahead,
       prevSeq: NONE,

@@ -1,14 +1,18 @@
 /**
  * Compiles a topic filter: empty matches every topic, `+` one level (levels split by `/`), `#` as the last level the
- * rest (including none), anything else matches exactly. LCM's LCM_SELF_TEST channel only matches a filter naming it.
+ * rest (including none), anything else matches exactly. As in MQTT, a topic that begins with `$` (the bus's own, such
+ * as `$bus/presence`) is matched only by a filter whose first level names it: never by `#`, `+` or the empty filter at
+ * the first level, so catch-all filters see no control traffic. LCM's LCM_SELF_TEST channel only matches a filter
+ * naming it.
  */
 export function topicFilter(filter: string): (topic: string) => boolean {
-  const selfTest = (topic: string) => topic === 'LCM_SELF_TEST';
-  if (filter === '' || filter === '#') return (topic) => !selfTest(topic);
+  const hidden = (topic: string) => topic === 'LCM_SELF_TEST' || topic.startsWith('$');
+  if (filter === '' || filter === '#') return (topic) => !hidden(topic);
   if (!filter.includes('+') && !filter.includes('#')) return (topic) => topic === filter;
   const levels = filter.split('/');
+  const wildFirst = levels[0] === '+' || levels[0] === '#';
   return (topic) => {
-    if (selfTest(topic)) return false;
+    if (wildFirst ? hidden(topic) : topic === 'LCM_SELF_TEST') return false;
     const parts = topic.split('/');
     for (let i = 0; i < levels.length; i++) {
       if (levels[i] === '#') return true;

@@ -36,6 +36,8 @@ const anyFrame: fc.Arbitrary<ControlFrame> = fc.oneof(
   fc.record({ type: fc.constant('repair' as const), stream: streamId, datagram: datagram() }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('retained-request' as const), stream: streamId, nonce: u32, filter }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('retained-value' as const), stream: streamId, nonce: u32, datagram: datagram() }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant('announce' as const), stream: streamId, text: filter.filter((t) => t.length > 0) }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant('goodbye' as const), stream: streamId }, { noNullPrototype: true }),
 );
 
 /** A control frame written by hand: header fields and body as given, so any of them can be wrong. */
@@ -165,7 +167,10 @@ describe('control frames', () => {
       [handmade(1, heartbeat, { length: 13 }), 'length', 'a length past the end'],
       [handmade(1, heartbeat, { length: 11 }), 'length', 'a trailing byte the length does not cover'],
       [handmade(0, heartbeat), 'type', 'type 0'],
-      [handmade(6, heartbeat), 'type', 'type 6'],
+      [handmade(8, heartbeat), 'type', 'type 8'],
+      [handmade(6, ''), 'body', 'an announcement of nothing'],
+      [handmade(6, 'ff'), 'body', 'an announcement that is not UTF-8'],
+      [handmade(7, '00'), 'body', 'a goodbye with a body'],
       [handmade(1, heartbeat.slice(2)), 'body', 'an 11-byte heartbeat'],
       [handmade(1, heartbeat + '00'), 'body', 'a 13-byte heartbeat'],
       [handmade(2, ''), 'body', 'a NAK without a count'],

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
+import { SenderDirectory } from '../../src/core/sender-directory';
 import { SequenceTracker } from '../../src/core/sequence-tracker';
 
 /** Feeds `seqs` from sender 'a' and returns how many were delivered. */
@@ -149,12 +150,12 @@ describe('sequence tracker', () => {
   });
 
   it('keeps senders apart and holds a bounded number of them, forgetting the one heard least recently', () => {
-    const t = new SequenceTracker(3);
+    const t = new SequenceTracker(new SenderDirectory({ maxSenders: 3 }));
     for (const sender of ['a', 'b', 'c']) t.record(sender, 1);
     t.record('a', 2);
     t.record('d', 1);
     assert.deepEqual(Object.keys(t.snapshot()).sort(), ['a', 'c', 'd']);
-    const big = new SequenceTracker(1024);
+    const big = new SequenceTracker(new SenderDirectory({ maxSenders: 1024 }));
     for (let i = 0; i < 5000; i++) {
       big.record(`s${i}`, 1);
       big.record('chatty', i);

@@ -19,6 +19,15 @@ describe('topic filters', () => {
     ['#', 'LCM_SELF_TEST', false],
     ['+/+', 'a/b', true],
     ['+', 'a/b', false],
+    // As in MQTT: topics beginning with `$` are the bus's own; wildcards at the first level never match them.
+    ['', '$bus/presence', false],
+    ['#', '$bus/presence', false],
+    ['+/presence', '$bus/presence', false],
+    ['+/#', '$bus/presence', false],
+    ['$bus/presence', '$bus/presence', true],
+    ['$bus/#', '$bus/presence', true],
+    ['$bus/+', '$bus/presence', true],
+    ['a/#', 'a/$b', true],
   ];
   for (const [filter, topic, expected] of cases) {
     it(`"${filter}" ${expected ? 'matches' : 'does not match'} "${topic}"`, () => {

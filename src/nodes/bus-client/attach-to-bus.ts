@@ -70,7 +70,8 @@ export function attachReceiver(
     node,
     busId,
     (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped),
-    { onMessage: listen, retained },
+    // A node filters by topic itself, so it takes presence events too: only a filter naming `$bus/…` passes them.
+    { onMessage: listen, retained, presence: true },
     startListening,
   );
   if (!attached) return undefined;
@@ -110,7 +111,7 @@ function attach<T extends { text(): string }>(
   node: Node,
   busId: string,
   trafficOf: (label: string, bus: MulticastBus) => T,
-  listen?: Pick<BusReceiver, 'onMessage' | 'retained'>,
+  listen?: Pick<BusReceiver, 'onMessage' | 'retained' | 'presence'>,
   registerNow = true,
 ): { busNode: MulticastBusNode; bus: MulticastBus; status: ClientStatus; traffic: T; registration: Registration } | undefined {
   const busNode = busNodeOf(RED, busId);

@@ -6,6 +6,7 @@ import { MulticastBus } from '../../core/multicast-bus';
 import { probeBus } from '../../core/bus-probe';
 import type { Problem } from '../../core/problem';
 import { problemWords } from '../bus-client/problem-words';
+import { DirectoryFeed } from './directory-feed';
 import { busNodeOf, type BusCredentials, type MulticastBusNode } from './multicast-bus-node';
 
 interface MulticastBusDef extends NodeDef {
@@ -28,6 +29,7 @@ export = function registerMulticastBus(RED: NodeAPI): void {
   const words = problemWords(RED, 'multicast-bus', 'problems');
   const describe = words.full;
   const describeAll = (problems: Problem[]) => problems.map(describe).join('; ');
+  const feed = new DirectoryFeed(RED);
   const briefAll = (problems: Problem[]) => {
     const [first, ...more] = problems;
     if (!first) return '';
@@ -72,10 +74,14 @@ export = function registerMulticastBus(RED: NodeAPI): void {
             credentials.previousKey?.trim() ? deriveBusKey(credentials.previousKey) : undefined,
           ]).then(([current, previous]) => ({ current, previous }))
         : undefined;
-      node.bus = new MulticastBus(parsed.settings, { keys, warn: (problem) => node.warn(node.describe(problem)) });
+      // Announcements name the Node-RED (by its editor's port: several may run on one host) and the bus.
+      const identity = { instance: `Node-RED :${RED.settings.uiPort ?? 1880}`, bus: config.name ?? '' };
+      node.bus = new MulticastBus(parsed.settings, { keys, warn: (problem) => node.warn(node.describe(problem)), identity });
     }
+    feed.add(node);
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      feed.remove(node);
       const bus = node.bus;
       if (!bus) return done();
       bus.close().then(done, done);
@@ -126,16 +132,40 @@ export = function registerMulticastBus(RED: NodeAPI): void {
     );
   });
 
+  // Every deployed bus's directory: once now, and then through comms every second while the editor watches.
+  RED.httpAdmin.post('/multicast-bus/directory/watch', RED.auth.needsPermission('multicast-bus.read'), (_req, res) => {
+    feed.watched();
+    res.json(feed.snapshot());
+  });
+
+  /** The running bus of the deployed config node `id`, or undefined once the answer (404, 409) is sent. */
+  const runningBus = (id: string, res: { status(code: number): { json(body: unknown): void } }) => {
+    const node = busNodeOf(RED, id);
+    if (!node) res.status(404).json({ error: `no deployed multicast-bus with id ${id}` });
+    else if (!node.bus) res.status(409).json({ error: node.describeAll(node.configProblems) });
+    return node?.bus;
+  };
+
   RED.httpAdmin.get('/multicast-bus/:id/stats', RED.auth.needsPermission('multicast-bus.read'), (req, res) => {
-    const node = busNodeOf(RED, String(req.params.id));
-    if (!node) {
-      res.status(404).json({ error: `no deployed multicast-bus with id ${req.params.id}` });
+    const bus = runningBus(String(req.params.id), res);
+    if (bus) res.json(bus.stats());
+  });
+
+  RED.httpAdmin.get('/multicast-bus/:id/directory', RED.auth.needsPermission('multicast-bus.read'), (req, res) => {
+    const bus = runningBus(String(req.params.id), res);
+    if (bus) res.json(bus.directory());
+  });
+
+  // The editor asks to see a topic's last payload (as lcm-spy decodes on request): kept for a minute from now.
+  RED.httpAdmin.post('/multicast-bus/:id/watch', RED.auth.needsPermission('multicast-bus.read'), (req, res) => {
+    const { sender, topic } = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { sender?: unknown; topic?: unknown };
+    if (typeof sender !== 'string' || typeof topic !== 'string') {
+      res.status(400).json({ error: 'give the sender (its id in the directory) and the topic, as JSON: {"sender": "...", "topic": "..."}' });
       return;
     }
-    if (!node.bus) {
-      res.status(409).json({ error: node.describeAll(node.configProblems) });
-      return;
-    }
-    res.json(node.bus.stats());
+    const bus = runningBus(String(req.params.id), res);
+    if (!bus) return;
+    bus.watchTopic(sender, topic);
+    res.status(204).end();
   });
 };

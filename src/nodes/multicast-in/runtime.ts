@@ -50,6 +50,13 @@ export = function registerMulticastIn(RED: NodeAPI): void {
         msg.multicast = { sender: `${message.address}:${message.port}`, seq: message.seq, lost: message.lostBefore ?? 0 };
       }
       if (message.retained) msg.retained = true;
+      if (message.event) {
+        // The bus's own presence event: an object already, whatever the node's output type.
+        msg.payload = { ...message.event };
+        attachment?.traffic.delivered(0);
+        node.send(msg);
+        return;
+      }
       try {
         msg.payload = decodePayload(message.payload, datatype);
       } catch (error) {

@@ -1,0 +1,122 @@
+// Presence as a flow meets it, in one Node-RED runtime (node-red-node-test-helper) on `lo`, where a bus hears its own
+// announcements: online and offline events on `$bus/presence`, kept from catch-all filters; the directory route; and
+// the topic a flow may not publish on.
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { bus, catcher, multicastIn, multicastOut, sink, tab } from '../support/flows';
+import { catchNode, collect, helper, isReady, nextMessage, waitForStatus } from '../support/node-red';
+import { nextPort } from '../support/ports';
+import { requirePrivateNetwork } from '../support/private-network';
+import { delay, until } from '../support/until';
+import { wordedNodes } from './worded-nodes';
+
+describe('presence and the directory in a flow', function () {
+  this.timeout(15000);
+  beforeEach(function () {
+    requirePrivateNetwork(this);
+  });
+  afterEach(() => helper.unload());
+
+  it('a multicast in on $bus/presence gets online when a multicast out starts and offline (goodbye) within 2 s of its removal; # sees neither', async () => {
+    const b = { ...bus({ framing: 'lcm', port: nextPort() }), name: 'plant bus' };
+    const presence = sink('presence');
+    const everything = sink('everything');
+    const presenceIn = multicastIn(b.id, presence.id, { topic: '$bus/presence' });
+    const allIn = multicastIn(b.id, everything.id, { topic: '#' });
+    const plusIn = multicastIn(b.id, everything.id, { topic: '+/presence' });
+    const listeners = [tab, b, presenceIn, allIn, plusIn, presence, everything];
+    await helper.load(wordedNodes, listeners);
+    await waitForStatus(helper.getNode(presenceIn.id), isReady);
+    const events = collect(helper.getNode(presence.id));
+    const all = collect(helper.getNode(everything.id));
+
+    const out = multicastOut(b.id, { topic: 'line/1/speed' });
+    await helper.setFlows([...listeners, out], 'nodes');
+    await waitForStatus(helper.getNode(out.id), isReady);
+    const online = await until('the online event', () => events.find((m) => m.payload.event === 'online'));
+    assert.equal(online.topic, '$bus/presence');
+    assert.equal(online.payload.host, hostname());
+    assert.match(online.payload.instance, /^Node-RED :\d+$/);
+    assert.equal(online.payload.bus, 'plant bus');
+    assert.equal(online.payload.address, online.ip);
+
+    helper.getNode(out.id).receive({ payload: 42 });
+    await until('the data on #', () => all.find((m) => m.topic === 'line/1/speed'));
+    const removedAt = Date.now();
+    await helper.setFlows(listeners, 'nodes');
+    const offline = await until('the offline event', () => events.find((m) => m.payload.event === 'offline'), { ms: 2000 });
+    assert.ok(Date.now() - removedAt < 2000, `offline within 2 s (${Date.now() - removedAt} ms)`);
+    assert.equal(offline.payload.reason, 'goodbye');
+    await delay(200);
+    assert.deepEqual(
+      all.map((m) => m.topic),
+      ['line/1/speed'],
+      'catch-all filters (# and +/presence) see no presence events',
+    );
+  });
+
+  it('GET /multicast-bus/<id>/directory lists the publisher with its host, topics and rates', async () => {
+    const b = bus({ framing: 'lcm', port: nextPort() });
+    const out = multicastOut(b.id);
+    const got = sink();
+    const listener = multicastIn(b.id, got.id, { topic: '#' });
+    await helper.load(wordedNodes, [tab, b, out, listener, got]);
+    await waitForStatus(helper.getNode(out.id), isReady);
+    await waitForStatus(helper.getNode(listener.id), isReady);
+    const seen = collect(helper.getNode(got.id));
+    for (let i = 0; i < 20; i++) {
+      helper.getNode(out.id).receive({ topic: i % 2 ? 'room/1/temp' : 'room/2/temp', payload: 20 + i });
+      await delay(20);
+    }
+    await until('the 20 messages', () => (seen.length >= 20 ? true : undefined));
+    const response = await helper.request().get(`/multicast-bus/${b.id}/directory`).expect(200);
+    const directory = response.body;
+    assert.equal(directory.presence, true);
+    assert.equal(directory.senders.length, 1, JSON.stringify(directory.senders));
+    const [publisher] = directory.senders;
+    assert.equal(publisher.host, hostname());
+    assert.equal(publisher.online, true);
+    assert.equal(publisher.messages, 20);
+    assert.deepEqual(
+      publisher.topics.map((t: { topic: string }) => t.topic),
+      ['room/1/temp', 'room/2/temp'],
+    );
+    for (const topic of publisher.topics) {
+      assert.equal(topic.messages, 10);
+      assert.ok(topic.rate > 0 && topic.bytesPerSecond > 0, JSON.stringify(topic));
+    }
+    await helper.request().get('/multicast-bus/no-such-bus/directory').expect(404);
+  });
+
+  it('the last payload of a topic, once asked for, comes with the directory', async () => {
+    const b = bus({ framing: 'lcm', port: nextPort() });
+    const out = multicastOut(b.id, { topic: 'door' });
+    const got = sink();
+    const listener = multicastIn(b.id, got.id);
+    await helper.load(wordedNodes, [tab, b, out, listener, got]);
+    await waitForStatus(helper.getNode(out.id), isReady);
+    await waitForStatus(helper.getNode(listener.id), isReady);
+    helper.getNode(out.id).receive({ payload: 'closed' });
+    await nextMessage(helper.getNode(got.id));
+    const { body } = await helper.request().get(`/multicast-bus/${b.id}/directory`).expect(200);
+    const sender = body.senders[0];
+    assert.equal(sender.topics[0].last, undefined, 'no payload kept before it is asked for');
+    await helper.request().post(`/multicast-bus/${b.id}/watch`).send({ sender: sender.id, topic: 'door' }).expect(204);
+    helper.getNode(out.id).receive({ payload: { state: 'open' } });
+    await nextMessage(helper.getNode(got.id));
+    const after = await helper.request().get(`/multicast-bus/${b.id}/directory`).expect(200);
+    assert.deepEqual(after.body.senders[0].topics[0].last.preview, '{"state":"open"}');
+    await helper.request().post(`/multicast-bus/${b.id}/watch`).send({ topic: 'door' }).expect(400);
+  });
+
+  it('a multicast out on a $bus/ topic fails to Catch with what to do', async () => {
+    const b = bus({ framing: 'lcm', port: nextPort() });
+    const out = multicastOut(b.id);
+    const caught = sink('caught');
+    await helper.load([...wordedNodes, catchNode], [tab, b, out, caught, catcher(caught.id)]);
+    await waitForStatus(helper.getNode(out.id), isReady);
+    helper.getNode(out.id).receive({ topic: '$bus/presence', payload: { event: 'online' } });
+    const msg = await nextMessage(helper.getNode(caught.id));
+    assert.match(msg.error.message, /topics under \$bus\/ are the bus's own \(presence events\): publish on another topic/);
+  });
+});
