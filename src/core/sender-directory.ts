@@ -340,8 +340,10 @@ function round(n: number): number {
 
 function previewOf(last: { at: number; size: number; preview: Buffer }): NonNullable<TopicListing['last']> {
   const text = last.preview.toString('utf8');
-  // Text that does not survive the round trip (not UTF-8, or cut inside a character) is shown as hex.
-  const isText = Buffer.from(text, 'utf8').equals(last.preview) && !/[\u0000-\u0008\u000e-\u001f]/.test(text);
+  // Text that does not survive the round trip (not UTF-8, or cut inside a character), or holds control characters other
+  // than whitespace, is shown as hex.
+  const control = last.preview.some((byte) => byte < 9 || (byte > 13 && byte < 32));
+  const isText = !control && Buffer.from(text, 'utf8').equals(last.preview);
   return {
     at: iso(last.at),
     size: last.size,
