@@ -84,7 +84,8 @@ export async function startNodeRed(options: {
         rmSync(userDir, { recursive: true, force: true });
         done();
       };
-      if (child.exitCode !== null) return finish();
+      // A process killed by a signal has no exit code, only a signal code.
+      if (child.exitCode !== null || child.signalCode !== null) return finish();
       child.once('exit', finish);
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();

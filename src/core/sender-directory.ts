@@ -14,7 +14,7 @@ export interface PresenceEvent {
   host: string;
   instance: string;
   bus: string;
-  /** The topics it announced. */
+  /** The topics it announced, and those heard from it. */
   topics: string[];
   /** Why it is offline: it said goodbye, it was silent for three announcement periods, or the table evicted it. */
   reason?: 'goodbye' | 'silent' | 'evicted';
@@ -278,6 +278,9 @@ export class SenderDirectory {
 
   private event(entry: SenderEntry, event: PresenceEvent['event'], reason?: PresenceEvent['reason']): PresenceEvent {
     const { host, instance, bus, topics } = entry.presence!.announcement;
+    // What it announced, and what was heard from it since (a publisher that just started announced nothing yet).
+    const names = new Set(topics.map((t) => t.topic));
+    for (const topic of entry.topics.keys()) if (topic !== '') names.add(topic);
     const out: PresenceEvent = {
       event,
       address: entry.address,
@@ -285,7 +288,7 @@ export class SenderDirectory {
       host,
       instance,
       bus,
-      topics: topics.map((t) => t.topic),
+      topics: [...names],
       lastSeen: iso(entry.lastSeen),
     };
     if (reason) out.reason = reason;
