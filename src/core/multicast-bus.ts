@@ -237,7 +237,7 @@ export class MulticastBus {
         goodbyes: this.announcer?.counts.goodbyes ?? 0,
         ...this.presenceCounts,
         senders: this.senders.size,
-        evicted: this.senders.listing().evicted,
+        evicted: this.senders.evicted,
       },
     };
   }

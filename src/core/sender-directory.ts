@@ -229,12 +229,17 @@ export class SenderDirectory {
     const senders: SenderListing[] = [];
     for (const [stream, entry] of this.entries) senders.push(this.listed(stream, entry));
     senders.sort((a, b) => a.address.localeCompare(b.address) || a.port - b.port);
-    return { senders, evicted: this.evictedCount, maxSenders: this.limits.maxSenders };
+    return { senders, evicted: this.evicted, maxSenders: this.limits.maxSenders };
   }
 
   /** Senders in the table now. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Senders evicted so far to keep the table within maxSenders. */
+  get evicted(): number {
+    return this.evictedCount;
   }
 
   private listed(stream: string, entry: SenderEntry): SenderListing {

@@ -109,6 +109,36 @@ describe('presence and the directory in a flow', function () {
     await helper.request().post(`/multicast-bus/${b.id}/watch`).send({ topic: 'door' }).expect(400);
   });
 
+  it('on a sealed bus announcements are sealed: a key holder lists the publisher, a bus with another key hears nothing', async () => {
+    const port = nextPort();
+    const sending = bus({ framing: 'lcm', port, security: 'sealed' });
+    const holder = bus({ framing: 'lcm', port, security: 'sealed' });
+    const stranger = bus({ framing: 'lcm', port, security: 'sealed' });
+    const [holderSink, strangerSink] = [sink('holder'), sink('stranger')];
+    const flow = [
+      tab,
+      sending,
+      holder,
+      stranger,
+      multicastOut(sending.id, { topic: 'vault/door' }),
+      multicastIn(holder.id, holderSink.id, { topic: '$bus/presence' }),
+      multicastIn(stranger.id, strangerSink.id, { topic: '$bus/presence' }),
+      holderSink,
+      strangerSink,
+    ];
+    const key = 'the plant key, long enough';
+    const credentials = { [sending.id]: { key }, [holder.id]: { key }, [stranger.id]: { key: 'another key, long enough too' } };
+    await helper.load(wordedNodes, flow, credentials);
+    const online = await nextMessage(helper.getNode(holderSink.id), 5000);
+    assert.equal(online.payload.event, 'online');
+    const heardByStranger = collect(helper.getNode(strangerSink.id));
+    const directory = (id: string) => helper.request().get(`/multicast-bus/${id}/directory`).expect(200);
+    assert.equal((await directory(holder.id)).body.senders[0].host, hostname());
+    await delay(300);
+    assert.deepEqual(heardByStranger, []);
+    assert.deepEqual((await directory(stranger.id)).body.senders, [], 'what does not open lists no sender');
+  });
+
   it('a multicast out on a $bus/ topic fails to Catch with what to do', async () => {
     const b = bus({ framing: 'lcm', port: nextPort() });
     const out = multicastOut(b.id);
