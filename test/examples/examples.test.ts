@@ -68,13 +68,19 @@ function runnable(flow: any[]) {
   return { nodes: [...nodes, ...probes], credentials, ins };
 }
 
+/**
+ * Loads an example and waits until its in and out nodes are ready. What each multicast in's probe and each debug node
+ * got is collected from the start: a presence event comes as the bus opens, before its nodes show ready.
+ */
 async function deploy(flow: any[]) {
   const { nodes, credentials, ins } = runnable(flow);
   await helper.load([...ourNodes, ...coreNodes], nodes, credentials);
+  const listeners = ins.map((n) => ({ node: n, messages: collect(helper.getNode(`probe-${n.id}`)) }));
+  const debugged = Object.fromEntries(flow.filter((n) => n.type === 'debug').map((n) => [n.id, collect(helper.getNode(n.id))]));
   for (const n of flow.filter((n) => n.type === 'multicast-in' || n.type === 'multicast-out')) {
     await waitForStatus(helper.getNode(n.id), isReady);
   }
-  return ins.map((n) => ({ node: n, probe: helper.getNode(`probe-${n.id}`) }));
+  return { listeners, debugged };
 }
 
 describe('example flows', function () {
@@ -179,16 +185,17 @@ describe('example flows', function () {
       it(`"${name}" starts with a comment, deploys, and its multicast-in nodes receive`, async () => {
         const onCanvas = flow.filter((n) => n.type !== 'tab' && n.z);
         assert.equal([...onCanvas].sort((a, b) => a.y - b.y || a.x - b.x)[0].type, 'comment', 'the first node explains the example');
-        const listeners = await deploy(flow);
-        const heard = await Promise.all(listeners.map(({ probe }) => nextMessage(probe, 5000)));
+        const { listeners } = await deploy(flow);
+        const heard = await Promise.all(
+          listeners.map(({ node, messages }) => until(`a message on ${node.name || node.id}`, () => messages[0], 5000)),
+        );
         for (const msg of heard) assert.notEqual(msg.payload, undefined);
       });
     }
 
     it('all deployed at once, each multicast in hears only its own example', async function () {
       this.timeout(30_000);
-      const listeners = await deploy(examples.flatMap((each) => each.flow));
-      const heard = listeners.map((listener) => ({ ...listener, messages: collect(listener.probe) }));
+      const { listeners: heard } = await deploy(examples.flatMap((each) => each.flow));
       const started = Date.now();
       // Long enough for every example to have sent several times (the slowest sends every 3 s, the first after 1 s).
       await until(
