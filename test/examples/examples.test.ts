@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { collect, helper, isReady, nextMessage, ourNodes, udpNode, waitForStatus } from '../support/node-red';
 import { ip, requirePrivateNetwork } from '../support/private-network';
@@ -13,6 +14,7 @@ const coreNodes = [
   coreNode('common/90-comment.js'),
   coreNode('function/10-switch.js'),
   coreNode('function/10-function.js'),
+  coreNode('function/15-change.js'),
   udpNode,
 ];
 
@@ -68,13 +70,19 @@ function runnable(flow: any[]) {
   return { nodes: [...nodes, ...probes], credentials, ins };
 }
 
+/**
+ * Loads an example and waits until its in and out nodes are ready. What each multicast in's probe and each debug node
+ * got is collected from the start: a presence event comes as the bus opens, before its nodes show ready.
+ */
 async function deploy(flow: any[]) {
   const { nodes, credentials, ins } = runnable(flow);
   await helper.load([...ourNodes, ...coreNodes], nodes, credentials);
+  const listeners = ins.map((n) => ({ node: n, messages: collect(helper.getNode(`probe-${n.id}`)) }));
+  const debugged = Object.fromEntries(flow.filter((n) => n.type === 'debug').map((n) => [n.id, collect(helper.getNode(n.id))]));
   for (const n of flow.filter((n) => n.type === 'multicast-in' || n.type === 'multicast-out')) {
     await waitForStatus(helper.getNode(n.id), isReady);
   }
-  return ins.map((n) => ({ node: n, probe: helper.getNode(`probe-${n.id}`) }));
+  return { listeners, debugged };
 }
 
 describe('example flows', function () {
@@ -179,16 +187,17 @@ describe('example flows', function () {
       it(`"${name}" starts with a comment, deploys, and its multicast-in nodes receive`, async () => {
         const onCanvas = flow.filter((n) => n.type !== 'tab' && n.z);
         assert.equal([...onCanvas].sort((a, b) => a.y - b.y || a.x - b.x)[0].type, 'comment', 'the first node explains the example');
-        const listeners = await deploy(flow);
-        const heard = await Promise.all(listeners.map(({ probe }) => nextMessage(probe, 5000)));
+        const { listeners } = await deploy(flow);
+        const heard = await Promise.all(
+          listeners.map(({ node, messages }) => until(`a message on ${node.name || node.id}`, () => messages[0], 5000)),
+        );
         for (const msg of heard) assert.notEqual(msg.payload, undefined);
       });
     }
 
     it('all deployed at once, each multicast in hears only its own example', async function () {
       this.timeout(30_000);
-      const listeners = await deploy(examples.flatMap((each) => each.flow));
-      const heard = listeners.map((listener) => ({ ...listener, messages: collect(listener.probe) }));
+      const { listeners: heard } = await deploy(examples.flatMap((each) => each.flow));
       const started = Date.now();
       // Long enough for every example to have sent several times (the slowest sends every 3 s, the first after 1 s).
       await until(
@@ -198,9 +207,15 @@ describe('example flows', function () {
       );
       for (const { node, messages } of heard) {
         const own = examples.find((each) => each.flow.includes(node))!;
-        const raw = busOf(own.flow, node).framing === 'raw';
-        const expected = raw ? injectedStrings(own.flow) : sentTopics(own.flow);
-        const foreign = messages.map((msg) => (raw ? msg.payload : msg.topic)).filter((value) => !expected.has(value));
+        const bus = busOf(own.flow, node);
+        // A presence event names the bus it was heard on; a raw bus carries no topic, so its payloads tell.
+        const [expected, tell] =
+          node.topic === '$bus/presence'
+            ? [new Set([bus.name]), (msg: any) => msg.payload.bus]
+            : bus.framing === 'raw'
+              ? [injectedStrings(own.flow), (msg: any) => msg.payload]
+              : [sentTopics(own.flow), (msg: any) => msg.topic];
+        const foreign = messages.map(tell).filter((value) => !expected.has(value));
         assert.deepEqual([...new Set(foreign)], [], `"${own.name}" ${node.name || node.id} heard another example's messages`);
       }
     });
@@ -256,6 +271,32 @@ describe('example flows', function () {
       // The function node's objects come from its sandbox, so compare their fields, not their prototypes.
       assert.deepEqual({ ...later.payload['198.51.100.7:7671'] }, { messages: 1, lost: 3 });
       assert.equal(later.payload[sender].lost, 0);
+    });
+
+    it('"Who is on the bus": the sensor\'s online event reaches the sidebar, and within 2 s of its multicast out disabled and deployed, the warning that it went silent', async function () {
+      this.timeout(20_000);
+      const { flow } = example('Who is on the bus');
+      const presence = flow.find((n) => n.type === 'multicast-in' && n.topic === '$bus/presence');
+      const byEvent = flow.find((n) => n.type === 'switch' && presence.wires[0].includes(n.id));
+      const [[onlineDebug], [wording]] = byEvent.wires;
+      const warningDebug = flow.find((n) => n.id === wording).wires[0][0];
+      const sensor = flow.find((n) => n.type === 'multicast-out');
+      const { debugged } = await deploy(flow);
+      const online = await until("the sensor's online event", () => debugged[onlineDebug][0], 5000);
+      assert.equal(online.payload.event, 'online');
+      assert.equal(online.payload.host, hostname());
+      assert.equal(online.payload.bus, busOf(flow, sensor).name);
+      assert.deepEqual(debugged[warningDebug], [], 'no warning while the sensor publishes');
+
+      // "disable the sensor's multicast out, deploy again"
+      const { nodes, credentials } = runnable(flow.map((n) => (n.id === sensor.id ? { ...n, d: true } : n)));
+      const deployedAt = Date.now();
+      await helper.setFlows(nodes, 'nodes', credentials);
+      const warning = await until('the warning that the sensor went silent', () => debugged[warningDebug][0], 2000);
+      const after = Date.now() - deployedAt;
+      assert.equal(warning.payload, `sensor ${hostname()} (${online.payload.address}) went silent (goodbye)`);
+      assert.ok(after < 2000, `the warning came ${after} ms after the deploy`);
+      assert.equal(debugged[onlineDebug].length, 1, 'one online event, for the sensor as it started');
     });
   });
 });
