@@ -126,10 +126,14 @@ export class MulticastBus {
         label: this.label,
         problem: () => this.sender.state.problem,
         encoded: (topic, datagrams, publishOptions) => {
-          this.published.sent(
-            topic,
-            datagrams.reduce((sum, [, data]) => sum + data.length, 0),
-          );
+          // A topic not published lately is announced soon, not at the next period.
+          if (
+            this.published.sent(
+              topic,
+              datagrams.reduce((sum, [, data]) => sum + data.length, 0),
+            )
+          )
+            this.announcer?.soon();
           this.reliableOut.encoded(topic, datagrams, publishOptions);
         },
       },

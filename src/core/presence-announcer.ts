@@ -26,6 +26,9 @@ export interface PresenceAnnouncerOptions {
 }
 
 export const ANNOUNCE_PERIOD_MS = 5000;
+// An announcement brought forward (a new topic) comes this soon, and never sooner than this after the last one.
+const SOON_MS = 50;
+const MIN_GAP_MS = 1000;
 // Past this a goodbye is given up: a close must not wait on a send the socket never confirms.
 const GOODBYE_WAIT_MS = 250;
 
@@ -33,6 +36,8 @@ const GOODBYE_WAIT_MS = 250;
 export class PresenceAnnouncer {
   private timer: NodeJS.Timeout | undefined;
   private id: StreamId | undefined;
+  private lastAt = -Infinity;
+  private nextAt = Infinity;
   private readonly periodMs: number;
   readonly counts = { announcements: 0, goodbyes: 0, failed: 0 };
 
@@ -47,12 +52,25 @@ export class PresenceAnnouncer {
     this.announce();
   }
 
+  /**
+   * The bus published a topic it had not lately: announce soon, so listeners learn it without waiting for the period
+   * (a publisher's first announcement goes out as its send side opens, before its first message). At most one
+   * announcement a second, however many topics come.
+   */
+  soon(): void {
+    if (!this.id) return;
+    const at = Math.max(performance.now() + SOON_MS, this.lastAt + MIN_GAP_MS);
+    if (at >= this.nextAt) return;
+    this.schedule(at - performance.now());
+  }
+
   /** The send side closes: say goodbye on the socket while it is still open; resolves once sent (or given up). */
   stop(): Promise<void> {
     const id = this.id;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.id = undefined;
+    this.nextAt = Infinity;
     if (!id) return Promise.resolve();
     return new Promise((done) => {
       const given = setTimeout(done, GOODBYE_WAIT_MS);
@@ -74,7 +92,14 @@ export class PresenceAnnouncer {
     const { identity, topics, random = Math.random } = { ...this.options };
     const text = encodeAnnouncement({ ...identity, periodMs: this.periodMs, topics: topics() });
     if (this.send(encodeControlFrame({ type: 'announce', stream: id, text }), () => undefined)) this.counts.announcements++;
-    this.timer = setTimeout(() => this.announce(), this.periodMs * (0.9 + 0.2 * random()));
+    this.lastAt = performance.now();
+    this.schedule(this.periodMs * (0.9 + 0.2 * random()));
+  }
+
+  private schedule(inMs: number): void {
+    clearTimeout(this.timer);
+    this.nextAt = performance.now() + inMs;
+    this.timer = setTimeout(() => this.announce(), inMs);
     // Announcing never keeps the process alive: the send socket does, while it is open.
     this.timer.unref();
   }

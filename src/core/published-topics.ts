@@ -6,9 +6,10 @@ import { RateMeter } from './rate-meter';
 export class PublishedTopics {
   private readonly topics = new Map<string, { meter: RateMeter; byteMeter: RateMeter }>();
 
-  /** One message of `bytes` payload bytes went out on `topic`. */
-  sent(topic: string, bytes: number): void {
+  /** One message of `bytes` payload bytes went out on `topic`; true when the topic is new (not published lately). */
+  sent(topic: string, bytes: number): boolean {
     let topicMeters = this.topics.get(topic);
+    const isNew = !topicMeters;
     if (!topicMeters) {
       if (this.topics.size >= MAX_ANNOUNCED_TOPICS) this.topics.delete(this.topics.keys().next().value as string);
       topicMeters = { meter: new RateMeter(), byteMeter: new RateMeter() };
@@ -16,6 +17,7 @@ export class PublishedTopics {
     }
     topicMeters.meter.add();
     topicMeters.byteMeter.add(bytes);
+    return isNew;
   }
 
   /** Every topic with its message and byte rates. */

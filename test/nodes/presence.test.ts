@@ -88,6 +88,25 @@ describe('presence and the directory in a flow', function () {
     await helper.request().get('/multicast-bus/no-such-bus/directory').expect(404);
   });
 
+  it('a publisher announces a new topic about a second after its first message, not at the next 5 s period', async () => {
+    const b = bus({ framing: 'lcm', port: nextPort() });
+    const out = multicastOut(b.id);
+    const got = sink();
+    const listener = multicastIn(b.id, got.id);
+    await helper.load(wordedNodes, [tab, b, out, listener, got]);
+    await waitForStatus(helper.getNode(out.id), isReady);
+    await waitForStatus(helper.getNode(listener.id), isReady);
+    const announced = async () =>
+      ((await helper.request().get(`/multicast-bus/${b.id}/directory`).expect(200)).body.senders[0]?.announcedTopics ?? []).map(
+        (t: { topic: string }) => t.topic,
+      );
+    assert.deepEqual(await announced(), [], 'opened with nothing published yet');
+    const sentAt = Date.now();
+    helper.getNode(out.id).receive({ topic: 'room/9', payload: 1 });
+    await until('room/9 announced', async () => ((await announced()).includes('room/9') ? true : undefined), { ms: 1500, every: 50 });
+    console.log(`      (announced ${Date.now() - sentAt} ms after its first message)`);
+  });
+
   it('the last payload of a topic, once asked for, comes with the directory', async () => {
     const b = bus({ framing: 'lcm', port: nextPort() });
     const out = multicastOut(b.id, { topic: 'door' });
