@@ -148,7 +148,7 @@ describe('the first ten minutes in the editor, in a real browser', function () {
     const tabs = await page.locator('#multicast-bus-tabs .red-ui-tab-label').allInnerTexts();
     assert.deepEqual(
       tabs.map((t) => t.trim()),
-      ['Connection', 'Messages', 'Security', 'Advanced'],
+      ['Connection', 'Messages', 'Security', 'Advanced', 'Statistics'],
     );
     // Test sits with the network settings, in view without scrolling.
     assert.ok(await page.locator('#multicast-bus-test').isVisible());
@@ -385,8 +385,10 @@ describe('the first ten minutes in the editor, in a real browser', function () {
       return cutOffTexts(page, root);
     };
     await openBusOf(ids.out);
-    for (const tab of ['connection', 'messages', 'security', 'advanced']) {
+    for (const tab of ['connection', 'messages', 'security', 'advanced', 'statistics']) {
       await page.click(`#multicast-bus-tabs a[href="#multicast-bus-tab-${tab}"]`);
+      // The deployed bus's counters, measured once they are there.
+      if (tab === 'statistics') await page.locator('#multicast-bus-statistics .multicast-bus-stats-group').first().waitFor();
       assert.deepEqual(await cutOff('.red-ui-tray:last-of-type .red-ui-tray-body'), [], `bus dialog, ${tab} tab`);
     }
     await page.click('#node-config-dialog-cancel');
