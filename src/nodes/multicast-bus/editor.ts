@@ -12,6 +12,7 @@ import {
   sourcesFitGroup,
   validator,
 } from '../../editor/field-validation';
+import { setUpDirectorySidebar } from './directory-sidebar';
 import { setUpInterfacePicker } from './interface-picker';
 import { StatisticsTab } from './statistics-tab';
 import { setUpTestButton } from './test-button';
@@ -212,3 +213,6 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
   oneditcancel: () => statistics?.stop(),
   oneditdelete: () => statistics?.stop(),
 });
+
+// The sidebar's bus tab, once the editor page is ready (at once when it already is).
+$(setUpDirectorySidebar);
