@@ -4,22 +4,14 @@
 // node invalid before deploy (Node-RED's own red triangle and deploy warning), a send failure readable in full, no
 // text cut off, and an example from Import ▸ Examples.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startNodeRed, type NodeRedProcess } from '../../testnet/node-red-process';
 import { nextPort } from '../support/ports';
-import { requirePrivateNetwork, skipWithReason } from '../support/private-network';
+import { requirePrivateNetwork } from '../support/private-network';
 import { until } from '../support/until';
+import { launchChromium, showFailure, snap as snapPage } from './chromium';
 import { cutOffTexts } from './cut-off-texts';
 import { dragFromPalette, wire } from './editor-canvas';
-
-const CHROMIUM = '/usr/bin/chromium';
-// The README's screenshots are rewritten only on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
-// Each run writes to a folder of its own, so runs by different users never collide.
-const scratch = mkdtempSync(join(tmpdir(), 'multicast-bus-browser-'));
-const images = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', '..', 'docs', 'images') : scratch;
 
 describe('the first ten minutes in the editor, in a real browser', function () {
   this.timeout(180000);
@@ -70,11 +62,8 @@ describe('the first ten minutes in the editor, in a real browser', function () {
     }, id);
   }
 
-  /** A screenshot for the README, once trays have finished sliding. */
-  async function snap(file: string): Promise<void> {
-    await page.waitForTimeout(700);
-    await page.screenshot({ path: join(images, file) });
-  }
+  /** A screenshot for the README (docs/images, with UPDATE_SCREENSHOTS=1). */
+  const snap = (file: string) => snapPage(page, file);
 
   async function deploy(): Promise<void> {
     await page.click('#red-ui-header-button-deploy');
@@ -83,31 +72,13 @@ describe('the first ten minutes in the editor, in a real browser', function () {
 
   before(async function () {
     requirePrivateNetwork(this);
-    if (!existsSync(CHROMIUM)) skipWithReason(this, 'needs Chromium (apt-get install chromium; .ci/run installs it)');
+    browser = await launchChromium(this);
     red = await startNodeRed({ port: nextPort() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(10000);
-    mkdirSync(images, { recursive: true });
   });
   afterEach(async function () {
-    // What the page looked like when a step failed: the first thing to look at.
-    if (this.currentTest?.state === 'failed' && page) {
-      const path = join(scratch, 'failure.png');
-      await page.screenshot({ path }).catch(() => undefined);
-      console.log(`      the page when it failed: ${path}`);
-    }
+    await showFailure(this, page);
   });
   after(async () => {
     await browser?.close();
@@ -148,7 +119,7 @@ describe('the first ten minutes in the editor, in a real browser', function () {
     const tabs = await page.locator('#multicast-bus-tabs .red-ui-tab-label').allInnerTexts();
     assert.deepEqual(
       tabs.map((t) => t.trim()),
-      ['Connection', 'Messages', 'Security', 'Advanced'],
+      ['Connection', 'Messages', 'Security', 'Advanced', 'Statistics'],
     );
     // Test sits with the network settings, in view without scrolling.
     assert.ok(await page.locator('#multicast-bus-test').isVisible());
@@ -385,8 +356,10 @@ describe('the first ten minutes in the editor, in a real browser', function () {
       return cutOffTexts(page, root);
     };
     await openBusOf(ids.out);
-    for (const tab of ['connection', 'messages', 'security', 'advanced']) {
+    for (const tab of ['connection', 'messages', 'security', 'advanced', 'statistics']) {
       await page.click(`#multicast-bus-tabs a[href="#multicast-bus-tab-${tab}"]`);
+      // The deployed bus's counters, measured once they are there.
+      if (tab === 'statistics') await page.locator('#multicast-bus-statistics .multicast-bus-stats-group').first().waitFor();
       assert.deepEqual(await cutOff('.red-ui-tray:last-of-type .red-ui-tray-body'), [], `bus dialog, ${tab} tab`);
     }
     await page.click('#node-config-dialog-cancel');

@@ -12,7 +12,9 @@ import {
   sourcesFitGroup,
   validator,
 } from '../../editor/field-validation';
+import { setUpDirectorySidebar } from './directory-sidebar';
 import { setUpInterfacePicker } from './interface-picker';
+import { StatisticsTab } from './statistics-tab';
 import { setUpTestButton } from './test-button';
 
 interface BusProperties {
@@ -72,6 +74,10 @@ interface EditorTabs {
 type CheckedCredentials = Record<keyof BusCredentials, { type: 'password' }>;
 
 const check = (key: string) => `multicast-bus.validation.${key}`;
+
+// The Statistics tab of the bus dialog open now (one at a time): stopped as the dialog closes.
+let statistics: StatisticsTab | undefined;
+const STATISTICS_TAB = 'multicast-bus-tab-statistics';
 
 RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
   category: 'config',
@@ -148,14 +154,16 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
       while (taken.has(RED._(`${CATALOG}:multicast-bus.label.newName`, { number }))) number++;
       $('#node-config-input-name').val(RED._(`${CATALOG}:multicast-bus.label.newName`, { number }));
     }
+    statistics = new StatisticsTab(this.id, $('#multicast-bus-statistics'));
     const tabs = (RED.tabs as unknown as EditorTabs).create({
       id: 'multicast-bus-tabs',
       onchange: (tab: { id: string }) => {
         $('#multicast-bus-tabs-content').children().hide();
         $(`#${tab.id}`).show();
+        statistics?.show(tab.id === STATISTICS_TAB);
       },
     });
-    for (const tab of ['connection', 'messages', 'security', 'advanced']) {
+    for (const tab of ['connection', 'messages', 'security', 'advanced', 'statistics']) {
       tabs.addTab({ id: `multicast-bus-tab-${tab}`, label: RED._(`${CATALOG}:multicast-bus.tab.${tab}`) });
     }
     // Saved before sizes took units: show 16777216 as "16 MiB".
@@ -192,6 +200,7 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     setUpTestButton();
   },
   oneditsave: function () {
+    statistics?.stop();
     // A size saved as bytes and shown as "16 MiB" is saved as it was, so opening an old bus changes nothing.
     for (const field of ['maxMessage', 'rcvbuf'] as const) {
       const input = $(`#node-config-input-${field}`);
@@ -201,4 +210,9 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
       }
     }
   },
+  oneditcancel: () => statistics?.stop(),
+  oneditdelete: () => statistics?.stop(),
 });
+
+// The sidebar's bus tab, once the editor page is ready (at once when it already is).
+$(setUpDirectorySidebar);
