@@ -23,6 +23,8 @@ export interface BusSettings {
   /** '' for the OS default, else an interface name or one of its addresses. */
   iface: string;
   loopback: boolean;
+  /** LCM framing: announce this bus's publishing (presence) while it sends. */
+  announce: boolean;
   framing: FramingName;
   /** Largest datagram the sender makes (LCM framing), header included. */
   maxDatagram: number;
@@ -47,6 +49,7 @@ export interface BusSettingsInput {
   ttl?: unknown;
   iface?: unknown;
   loopback?: unknown;
+  announce?: unknown;
   framing?: unknown;
   maxDatagram?: unknown;
   maxMessage?: unknown;
@@ -122,7 +125,9 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   if (!(SECURITIES as readonly string[]).includes(security)) problems.push({ code: 'bad-security', params: { security } });
   const replayWindow = numberField('replayWindow', input.replayWindow, 'bad-replay-window', problems);
 
-  const loopback = input.loopback === undefined ? DEFAULT_SETTINGS.loopback : input.loopback === true || input.loopback === 'true';
+  const flag = (value: unknown, byDefault: boolean) => (value === undefined ? byDefault : value === true || value === 'true');
+  const loopback = flag(input.loopback, DEFAULT_SETTINGS.loopback);
+  const announce = flag(input.announce, DEFAULT_SETTINGS.announce);
 
   if (problems.length > 0 || !family || port === undefined || ttl === undefined) return { problems };
   if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined || rejoin === undefined || replayWindow === undefined) {
@@ -136,6 +141,7 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
       ttl,
       iface,
       loopback,
+      announce,
       framing: framing as FramingName,
       maxDatagram,
       maxMessage,

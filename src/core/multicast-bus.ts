@@ -144,7 +144,7 @@ export class MulticastBus {
       () => this.sender.openSocket,
       () => this.sealing(),
     );
-    if (settings.framing === 'lcm') {
+    if (settings.framing === 'lcm' && settings.announce) {
       this.announcer = new PresenceAnnouncer({
         group: settings.group,
         port: settings.port,
@@ -319,7 +319,7 @@ export class MulticastBus {
   /** Hands messages to every receiver, or to `only` (while it is registered). */
   private hand(messages: BusMessage[], only?: BusReceiver): void {
     for (const message of messages) {
-      this.counts.messages++;
+      if (!message.event) this.counts.messages++;
       // Traffic in the directory: what the senders sent now, not a retained value asked for nor the bus's own event.
       if (!message.retained && !message.event) {
         const label = `${message.address}:${message.port}`;

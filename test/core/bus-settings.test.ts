@@ -46,6 +46,7 @@ describe('bus settings', () => {
       ttl: '0',
       iface: 'veth0',
       loopback: false,
+      announce: 'false',
       framing: 'raw',
       maxDatagram: '65527',
       maxMessage: '1000',
@@ -59,6 +60,7 @@ describe('bus settings', () => {
         ttl: 0,
         iface: 'veth0',
         loopback: false,
+        announce: false,
         framing: 'raw',
         maxDatagram: 65527,
         maxMessage: 1000,
@@ -69,6 +71,17 @@ describe('bus settings', () => {
         replayWindow: 120,
       },
     });
+  });
+
+  it('announces presence unless told not to (flows from before have no announce field)', () => {
+    const announces = (input: Record<string, unknown>) => {
+      const parsed = parseBusSettings(input);
+      return 'settings' in parsed && parsed.settings.announce;
+    };
+    assert.deepEqual(
+      [announces({}), announces({ announce: true }), announces({ announce: false }), announces({ announce: 'false' })],
+      [true, true, false, false],
+    );
   });
 
   it('rejects groups that are not multicast, naming the group', () => {

@@ -33,7 +33,8 @@ describe('a sealed bus flooded with forged frames (real Node-RED between hosts)'
     requireRootNamespaces(this);
   });
 
-  const bus = { ...busNode('bus', { security: 'sealed' }), credentials: { key: KEY.toString('base64') } };
+  // Presence off: the tests count what the listener opened as the messages its flow must write.
+  const bus = { ...busNode('bus', { security: 'sealed', announce: false }), credentials: { key: KEY.toString('base64') } };
   const stats = () => red.a2.api('/multicast-bus/bus/stats');
   /** CPU seconds a2's Node-RED has used (ip netns exec execs it, so the pid is Node-RED's). */
   const cpuSeconds = () =>

@@ -158,6 +158,33 @@ describe('presence and the directory in a flow', function () {
     assert.deepEqual((await directory(stranger.id)).body.senders, [], 'what does not open lists no sender');
   });
 
+  it('with Presence off the bus announces nothing: no online event, and the directory lists it from its traffic, unnamed', async () => {
+    const b = bus({ framing: 'lcm', port: nextPort(), announce: false });
+    const presence = sink('presence');
+    const got = sink();
+    const out = multicastOut(b.id, { topic: 'quiet/1' });
+    await helper.load(wordedNodes, [
+      tab,
+      b,
+      out,
+      multicastIn(b.id, presence.id, { topic: '$bus/presence' }),
+      multicastIn(b.id, got.id),
+      presence,
+      got,
+    ]);
+    await waitForStatus(helper.getNode(out.id), isReady);
+    const events = collect(helper.getNode(presence.id));
+    helper.getNode(out.id).receive({ payload: 1 });
+    await nextMessage(helper.getNode(got.id));
+    await delay(1200);
+    assert.deepEqual(events, []);
+    const { body } = await helper.request().get(`/multicast-bus/${b.id}/directory`).expect(200);
+    assert.deepEqual(
+      [body.presence, body.senders[0].announced, body.senders[0].host, body.senders[0].topics[0].topic],
+      [false, false, undefined, 'quiet/1'],
+    );
+  });
+
   it('a multicast out on a $bus/ topic fails to Catch with what to do', async () => {
     const b = bus({ framing: 'lcm', port: nextPort() });
     const out = multicastOut(b.id);

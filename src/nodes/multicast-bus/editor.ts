@@ -24,6 +24,7 @@ interface BusProperties {
   ttl: number;
   iface: string;
   loopback: boolean;
+  announce: boolean;
   framing: string;
   maxDatagram: number;
   maxMessage: number | string;
@@ -97,6 +98,7 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
       ),
     },
     loopback: { value: BUS_FIELDS.loopback.default },
+    announce: { value: BUS_FIELDS.announce.default },
     framing: { value: BUS_FIELDS.framing.default },
     maxDatagram: {
       value: BUS_FIELDS.maxDatagram.default,
