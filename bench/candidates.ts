@@ -75,6 +75,8 @@ export const CANDIDATES: Candidate[] = [
   { name: 'ceiling', label: 'raw dgram (ceiling, no Node-RED)', group: '239.1.1.0', port: 5000 },
   busCandidate('bus-raw', 'multicast-bus, raw framing', 5001, { framing: 'raw' }, ONE_DATAGRAM),
   busCandidate('bus-lcm', 'multicast-bus, lcm framing', 5002, { framing: 'lcm' }),
+  // What presence costs (docs/presence.md): the same bus with its announcements and their per-topic counting off.
+  busCandidate('bus-quiet', 'multicast-bus, lcm framing, presence off', 5006, { framing: 'lcm', announce: false }),
   busCandidate('bus-reliable', 'multicast-bus, lcm framing, reliable delivery', 5005, { framing: 'lcm' }, undefined, { delivery: 'reliable' }),
   busCandidate('bus-sealed', 'multicast-bus, lcm + sealed', 5003, { framing: 'lcm', security: 'sealed' }),
   {

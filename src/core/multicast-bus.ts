@@ -7,6 +7,7 @@ import { PRESENCE_TOPIC, isBusTopic } from './bus-topics';
 import { decodeControlFrame, isPresenceFrame } from './control-frame';
 import { plainControl, type ControlSealing } from './control-sealing';
 import type { BusMessage, Framing } from './framing';
+import type { OutgoingDatagram } from './lcm-codec';
 import { framingForBus } from './framing-for-bus';
 import { viewInterface, type InterfaceView } from './interface-view';
 import { InterfaceWatch } from './interface-watch';
@@ -126,14 +127,7 @@ export class MulticastBus {
         label: this.label,
         problem: () => this.sender.state.problem,
         encoded: (topic, datagrams, publishOptions) => {
-          // A topic not published lately is announced soon, not at the next period.
-          if (
-            this.published.sent(
-              topic,
-              datagrams.reduce((sum, [, data]) => sum + data.length, 0),
-            )
-          )
-            this.announcer?.soon();
+          this.notePublished(topic, datagrams);
           this.reliableOut.encoded(topic, datagrams, publishOptions);
         },
       },
@@ -271,6 +265,13 @@ export class MulticastBus {
   publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
     if (isBusTopic(topic)) return Promise.reject(new BusError({ code: 'topic-reserved', params: { topic } }));
     return this.reliableOut.publish(options, () => this.queue.publish(topic, payload, options));
+  }
+
+  /** Counts what this bus publishes, only to announce it (presence); a topic not published lately is announced soon. */
+  private notePublished(topic: string, datagrams: OutgoingDatagram[]): void {
+    if (!this.announcer) return;
+    const payloadBytes = datagrams.reduce((sum, [, data]) => sum + data.length, 0);
+    if (this.published.sent(topic, payloadBytes)) this.announcer.soon();
   }
 
   private announce(users: Iterable<BusClient>, state: SocketState): void {
