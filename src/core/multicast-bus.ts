@@ -92,13 +92,12 @@ export class MulticastBus {
     // Control frames, once opened (on a sealed bus), go to presence or the reliable receive side, with their stream.
     const control = (frame: Buffer, sender: RemoteInfo, origin: string | undefined) =>
       isPresenceFrame(frame) ? this.presence(frame, sender, origin) : this.reliableIn?.control(frame, sender, origin);
-    const senders = this.senders;
     // Without keys to wait for, the framing is there at once, so the first publish can be checked at once.
-    if (settings.security !== 'sealed') this.framing = framingForBus(settings, { control, senders });
+    if (settings.security !== 'sealed') this.framing = framingForBus(settings, { control, senders: this.senders });
     this.ready = this.framing
       ? Promise.resolve(this.framing)
       : (options.keys ?? Promise.reject(new Error('a sealed bus needs keys'))).then(
-          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn, control, senders })),
+          (sealedKeys) => (this.framing = framingForBus(settings, { keys: sealedKeys, warn: options.warn, control, senders: this.senders })),
         );
     // A failed derivation shows when a socket tries to open; this only keeps it from being unhandled.
     this.ready.catch(() => undefined);
