@@ -100,6 +100,27 @@ describe('across hosts and a router, one Node-RED per host', function () {
     }
   });
 
+  it('an IPv6 site-scoped group crosses the router (smcroute, static) with hop limit 2, not with 1', async () => {
+    for (const ttl of ['1', '2']) {
+      const l = fresh();
+      const v6 = { group: 'ff15::7667' };
+      await deployAll({
+        a1: [busNode('bus', { ...v6, ttl }), ...sends('a1')],
+        a2: [busNode('bus', v6), ...listener(l, 'bus', dir('a2'))],
+        b1: [busNode('bus', v6), ...listener(l, 'bus', dir('b1'))],
+      });
+      await send('a1', 'hops/test', { ttl });
+      await until('a2 to hear it', () => heard('a2', l).length === 1);
+      if (ttl === '1') {
+        await quiet();
+        assert.equal(heard('b1', l).length, 0, 'hop limit 1 does not cross the router');
+      } else {
+        const got = await until('b1 to hear it across the router', () => (heard('b1', l).length === 1 ? heard('b1', l) : undefined));
+        assert.equal(got[0].ip, '2001:db8:a::11', 'from a1 on LAN A, routed (a link-local source would not be)');
+      }
+    }
+  });
+
   it('with loopback off the sending host does not hear itself; with it on, it does', async () => {
     for (const loopback of [false, true]) {
       const l = fresh();
