@@ -27,6 +27,8 @@ export interface Host {
 export interface Topology {
   hosts: Record<string, Host>;
   router: string;
+  /** The switch's namespace, holding the bridges brA and brB (for `bridge mdb show`, or to change a bridge). */
+  switch: string;
   /** This process's own interface on LAN A (198.51.100.254). */
   adminInterface: string;
   /** Runs a command inside a host's namespace and returns its output. */
@@ -50,7 +52,15 @@ export function createTopology(
   prefix: string,
   lanA: string[],
   lanB: string[],
-  options: { multicastRouting?: boolean; routerAndMultiHomed?: boolean } = {},
+  options: {
+    multicastRouting?: boolean;
+    routerAndMultiHomed?: boolean;
+    /**
+     * Switches that snoop IGMP/MLD and prune, with the bridge as the querier: it queries at once (startup queries 3 s
+     * apart), then every `queryIntervalS`, and forgets a member not heard for `membershipIntervalS`.
+     */
+    snooping?: { queryIntervalS: number; membershipIntervalS: number };
+  } = {},
 ): Topology {
   const ns = (name: string) => `${prefix}-${name}-${process.pid}`;
   const namespaces: string[] = [];
@@ -62,6 +72,7 @@ export function createTopology(
   const topology: Topology = {
     hosts,
     router: ns('router'),
+    switch: ns('switch'),
     adminInterface: `${prefix}adm`,
     exec(host, command, args) {
       const where = typeof host === 'string' ? host : host.namespace;
@@ -118,9 +129,19 @@ export function createTopology(
   try {
     addNamespace(sw);
     // Plain switches: multicast is flooded to every port, as on a switch without IGMP snooping. Which hosts hear a
-    // group is then decided by their own membership, which is what the tests check.
+    // group is then decided by their own membership, which is what the tests check. Snooping switches prune instead,
+    // once they count a querier as present (here the bridge itself; times in centiseconds).
+    const snooping = options.snooping;
     for (const bridge of ['brA', 'brB']) {
-      ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '0');
+      if (!snooping) ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '0');
+      else {
+        const cs = (seconds: number) => String(Math.round(seconds * 100));
+        ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '0');
+        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_query_response_interval', '100', 'mcast_startup_query_interval', '300');
+        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_query_interval', cs(snooping.queryIntervalS));
+        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_membership_interval', cs(snooping.membershipIntervalS));
+        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_querier', '1');
+      }
       ip('-n', sw, 'link', 'set', bridge, 'up');
     }
 
