@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPim } from './frr-routers';
 import { ip } from './ip';
 
 /**
@@ -60,6 +61,11 @@ export function createTopology(
      * apart), then every `queryIntervalS`, and forgets a member not heard for `membershipIntervalS`.
      */
     snooping?: { queryIntervalS: number; membershipIntervalS: number };
+    /**
+     * Two routers running FRR's PIM-SM instead of one with static routes: LAN A ── router ── 192.0.2.0/30 ── router2
+     * ── LAN B, the rendezvous point on the first router, IGMPv3 on LAN B (frr-routers.ts).
+     */
+    pim?: boolean;
   } = {},
 ): Topology {
   const ns = (name: string) => `${prefix}-${name}-${process.pid}`;
@@ -147,11 +153,38 @@ export function createTopology(
 
     const withRouter = options.routerAndMultiHomed !== false;
     const router = ns('router');
-    if (withRouter) {
+    const router2 = ns('router2');
+    const forwarding = (where: string) =>
+      ip(
+        'netns',
+        'exec',
+        where,
+        'sysctl',
+        '-qw',
+        'net.ipv4.ip_forward=1',
+        'net.ipv6.conf.all.forwarding=1',
+        'net.ipv4.conf.all.rp_filter=0',
+        'net.ipv4.conf.default.rp_filter=0',
+      );
+    if (withRouter && options.pim) {
+      // Two routers and a link of their own between them (192.0.2.0/30), each with a route to the far LAN.
       addNamespace(router);
+      addNamespace(router2);
+      forwarding(router);
+      forwarding(router2);
+      plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
+      plug(router2, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');
+      ip('link', 'add', 'transit', 'netns', router, 'type', 'veth', 'peer', 'name', 'transit', 'netns', router2);
+      ip('-n', router, 'addr', 'add', '192.0.2.1/30', 'dev', 'transit');
+      ip('-n', router2, 'addr', 'add', '192.0.2.2/30', 'dev', 'transit');
+      for (const where of [router, router2]) ip('-n', where, 'link', 'set', 'transit', 'up');
+      ip('-n', router, 'route', 'add', '203.0.113.0/24', 'via', '192.0.2.2');
+      ip('-n', router2, 'route', 'add', '198.51.100.0/24', 'via', '192.0.2.1');
+    } else if (withRouter) {
+      addNamespace(router);
+      forwarding(router);
       plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
       plug(router, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');
-      ip('netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1');
     }
 
     // Each LAN's hosts at .11, .12, … on its bridge, with the router's address on that LAN as their default route.
@@ -193,7 +226,17 @@ export function createTopology(
     ip('link', 'set', `${prefix}adm`, 'up');
     ip('route', 'replace', '203.0.113.0/24', 'via', '198.51.100.1');
 
-    if (withRouter) {
+    if (withRouter && options.pim) {
+      startPim(
+        (where, command, args) => topology.spawn(where, command, args),
+        workDir,
+        [
+          { namespace: router, pim: ['lanA', 'transit'], igmp: [] },
+          { namespace: router2, pim: ['transit'], igmp: ['lanB'] },
+        ],
+        '192.0.2.1',
+      );
+    } else if (withRouter) {
       const conf = join(workDir, 'smcroute.conf');
       writeFileSync(conf, 'mroute from lanA group 239.0.0.0/8 to lanB\nmroute from lanA group ff15::/16 to lanB\n');
       if (options.multicastRouting !== false)
