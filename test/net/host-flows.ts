@@ -45,6 +45,25 @@ export function sender(name: string, busId: string, dir?: string): Flow {
   ];
 }
 
+/** An inject that publishes the time on `topic` every `everyS` seconds, from the start, through a multicast out on the bus. */
+export function ticker(busId: string, topic: string, everyS: number): Flow {
+  return [
+    {
+      id: 'tick',
+      type: 'inject',
+      z: tab.id,
+      props: [{ p: 'payload' }],
+      payload: '',
+      payloadType: 'date',
+      repeat: String(everyS),
+      once: true,
+      onceDelay: 0.1,
+      wires: [['out']],
+    },
+    multicastOut(busId, { id: 'out', topic }),
+  ];
+}
+
 /** A multicast-in whose messages go to <dir>/<name>.jsonl and whose status changes to <dir>/<name>.status.jsonl. */
 export function listener(name: string, busId: string, dir: string, fields: Record<string, unknown> = {}): Flow {
   return [

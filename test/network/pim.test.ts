@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { deployFlow } from '../../testnet/host-runtimes';
-import { multicastOut } from '../../testnet/flow-nodes';
 import { createTopology } from '../../testnet/topology';
-import { busNode, type Flow, lines, listener, sender, tab } from '../net/host-flows';
+import { busNode, type Flow, lines, listener, sender, ticker } from '../net/host-flows';
 import { networkPerSuite } from '../net/network-per-suite';
 import { requireCapture, watchIn } from '../support/packet-capture';
 import { namespaceMode, requireRootNamespaces, skipWithReason } from '../support/private-network';
@@ -88,22 +87,7 @@ describe('across two PIM-SM routers (FRR), one Node-RED per host', function () {
   it('the routers prune LAN B when its last multicast in is removed, within 10 s, and graft it again when one is deployed', async () => {
     const l = `l${++run}`;
     // a1 publishes every 100 ms for the whole test.
-    const ticking: Flow = [
-      busNode('bus', { ttl: 3, announce: false }),
-      {
-        id: 'tick',
-        type: 'inject',
-        z: tab.id,
-        props: [{ p: 'payload' }],
-        payload: '',
-        payloadType: 'date',
-        repeat: '0.1',
-        once: true,
-        onceDelay: 0.1,
-        wires: [['out']],
-      },
-      multicastOut('bus', { id: 'out', topic: 'ticks' }),
-    ];
+    const ticking: Flow = [busNode('bus', { ttl: 3, announce: false }), ...ticker('bus', 'ticks', 0.1)];
     const listening = [busNode('bus', {}), ...listener(l, 'bus', dir('b1'))];
     await Promise.all([deployFlow(red.a1, ticking), deployFlow(red.b1, listening)]);
     await until('b1 to hear the ticks', () => lines(dir('b1'), `${l}.jsonl`).length >= 10, { ms: 30000 });

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { deployFlow, startRuntimes } from '../../testnet/host-runtimes';
-import { multicastOut } from '../../testnet/flow-nodes';
 import { createTopology } from '../../testnet/topology';
-import { busNode, type Flow, lines, listener, tab } from '../net/host-flows';
+import { busNode, type Flow, lines, listener, ticker } from '../net/host-flows';
 import { networkPerSuite } from '../net/network-per-suite';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
 import { until } from '../support/until';
@@ -16,22 +15,7 @@ const RUNTIMES = ['p1', 'p2', 'w'];
 
 /** A bus and an inject that publishes a number on `topic` every 200 ms through a multicast out. */
 function publisher(topic: string): Flow {
-  return [
-    busNode('bus', { name: 'plant bus' }),
-    {
-      id: 'tick',
-      type: 'inject',
-      z: tab.id,
-      props: [{ p: 'payload' }],
-      payload: '',
-      payloadType: 'date',
-      repeat: '0.2',
-      once: true,
-      onceDelay: 0.1,
-      wires: [['out']],
-    },
-    multicastOut('bus', { id: 'out', topic }),
-  ];
+  return [busNode('bus', { name: 'plant bus' }), ...ticker('bus', topic, 0.2)];
 }
 
 describe('who is on the bus, across hosts', function () {
