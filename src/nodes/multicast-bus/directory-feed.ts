@@ -3,9 +3,17 @@
 // permission is enough) and to nobody anonymous when admin auth is on. An editor renews its watch; once none has for
 // a while the feed stops, so a runtime nobody looks at spends nothing on it.
 import type { NodeAPI } from 'node-red';
+import type { BusDirectory } from '../../core/multicast-bus';
 import type { MulticastBusNode } from './multicast-bus-node';
 
+/** The comms topic the feed publishes on, and the sidebar subscribes to. */
 export const DIRECTORY_TOPIC = 'multicast-bus/directory';
+
+/** What the feed publishes, and POST multicast-bus/directory/watch answers: every deployed bus, running or not. */
+export interface DirectorySnapshot {
+  at: string;
+  buses: { id: string; name: string; label: string; directory?: BusDirectory; problems?: string }[];
+}
 const EVERY_MS = 1000;
 // An editor renews its watch every 20 s while the tab shows; after this long without one the feed stops.
 const WATCH_LEASE_MS = 60_000;
@@ -46,7 +54,7 @@ export class DirectoryFeed {
   }
 
   /** Every deployed bus with its directory, or the problems that keep it from running. */
-  snapshot(): { at: string; buses: unknown[] } {
+  snapshot(): DirectorySnapshot {
     const buses = [...this.buses].map((node) => ({
       id: node.id,
       name: node.name ?? '',

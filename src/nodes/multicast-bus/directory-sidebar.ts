@@ -4,11 +4,10 @@
 // keeps that feed on, not a poll. Requests go through the editor's $.ajax, so its login token goes along; reading
 // needs only the read permission.
 import { CATALOG } from '../../editor/field-validation';
-import { DIRECTORY_STYLE, DirectoryView, type DirectorySnapshot, type TopicOfSender } from './directory-view';
+import { DIRECTORY_TOPIC, type DirectorySnapshot } from './directory-feed';
+import { DIRECTORY_STYLE, DirectoryView, type TopicOfSender } from './directory-view';
 
 const TAB = 'multicast-bus';
-// What directory-feed.ts publishes on.
-const FEED_TOPIC = 'multicast-bus/directory';
 // The runtime keeps publishing for 60 s after the last watch; renewing every 20 s leaves room for two lost renewals.
 const RENEW_MS = 20_000;
 
@@ -60,7 +59,7 @@ export function setUpDirectorySidebar(): void {
     renewal = setInterval(renew, RENEW_MS);
   };
 
-  RED.comms.subscribe(FEED_TOPIC, (_topic: string, snapshot: DirectorySnapshot) => {
+  RED.comms.subscribe(DIRECTORY_TOPIC, (_topic: string, snapshot: DirectorySnapshot) => {
     if (shown()) view.show(snapshot);
   });
   RED.sidebar.addTab({

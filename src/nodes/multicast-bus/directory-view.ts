@@ -1,16 +1,10 @@
 // The bus sidebar's content: per deployed bus a table of the senders it hears and their topics, redrawn from each
 // directory snapshot. Rows are kept by key and only their text changes, so a click or a hover is not lost to a
 // redraw that comes every second.
-import type { BusDirectory } from '../../core/multicast-bus';
+import type { DirectorySnapshot } from './directory-feed';
 import type { SenderListing, TopicListing } from '../../core/sender-directory';
 import { CATALOG } from '../../editor/field-validation';
 import { byteAmount, count, elapsed, shortNumber } from '../../editor/readable-numbers';
-
-/** What the runtime's directory feed publishes (directory-feed.ts), and POST multicast-bus/directory/watch answers. */
-export interface DirectorySnapshot {
-  at: string;
-  buses: { id: string; name: string; label: string; directory?: BusDirectory; problems?: string }[];
-}
 
 /** A topic of one sender on one bus: what POST multicast-bus/<bus>/watch asks for. */
 export interface TopicOfSender {
