@@ -38,8 +38,8 @@ export interface BusStats {
   sendQueue: { waiting: number; refused: number; expired: number };
   /** Reliable delivery: the send side's counters (null until a reliable publish), the receive side's (null without LCM). */
   reliable: { sender: Record<string, number> | null; receiver: Record<string, unknown> | null; malformed: number };
-  /** Presence: announcements sent and heard, goodbyes, those that did not parse; senders in the directory. */
-  presence: { announced: number; goodbyes: number; heard: number; malformed: number; senders: number; evicted: number };
+  /** Presence: announcements sent and heard, goodbyes, sends that failed, those that did not parse; senders in the directory. */
+  presence: { announced: number; goodbyes: number; failed: number; heard: number; malformed: number; senders: number; evicted: number };
   [framingCounter: string]: unknown;
 }
 
@@ -232,6 +232,7 @@ export class MulticastBus {
       presence: {
         announced: this.announcer?.counts.announcements ?? 0,
         goodbyes: this.announcer?.counts.goodbyes ?? 0,
+        failed: this.announcer?.counts.failed ?? 0,
         ...this.presenceCounts,
         senders: this.senders.size,
         evicted: this.senders.evicted,

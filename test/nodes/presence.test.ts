@@ -93,6 +93,9 @@ describe('presence and the directory in a flow', function () {
       assert.equal(topic.messages, 10);
       assert.ok(topic.rate > 0 && topic.bytesPerSecond > 0, JSON.stringify(topic));
     }
+    const { presence } = (await helper.request().get(`/multicast-bus/${b.id}/stats`).expect(200)).body;
+    assert.ok(presence.announced >= 1 && presence.heard >= 1, JSON.stringify(presence));
+    assert.deepEqual([presence.failed, presence.malformed, presence.senders], [0, 0, 1]);
     await helper.request().get('/multicast-bus/no-such-bus/directory').expect(404);
   });
 
