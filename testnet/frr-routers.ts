@@ -29,7 +29,12 @@ export function startPim(
     writeFileSync(join(dir, 'zebra.conf'), `hostname ${name}\n`);
     const interfaces = [...new Set([...router.pim, ...router.igmp])].map((iface) => {
       const lines = [`interface ${iface}`, ' ip pim'];
-      if (router.igmp.includes(iface)) lines.push(' ip igmp', ' ip igmp version 3');
+      // A snooping switch prunes only once it has heard a querier, and trusts it only after the query's maximum
+      // response time. FRR's defaults (a query every 125 s, the startup ones 31 s apart, 10 s to respond) would leave
+      // the tests' first seconds flooded: 1 s (in deciseconds) to respond, then queries every 5 s (in that order:
+      // pimd refuses an interval shorter than the response time in force).
+      if (router.igmp.includes(iface))
+        lines.push(' ip igmp', ' ip igmp version 3', ' ip igmp query-max-response-time 10', ' ip igmp query-interval 5');
       return lines.join('\n');
     });
     writeFileSync(join(dir, 'pimd.conf'), `hostname ${name}\n${interfaces.join('\n')}\nip pim rp ${rp} 224.0.0.0/4\n`);

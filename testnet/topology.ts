@@ -28,10 +28,14 @@ export interface Host {
 export interface Topology {
   hosts: Record<string, Host>;
   router: string;
+  /** Every router's namespace, in order from LAN A: one, or two with PIM (router2's is last). */
+  routers: string[];
   /** The switch's namespace, holding the bridges brA and brB (for `bridge mdb show`, or to change a bridge). */
   switch: string;
   /** This process's own interface on LAN A (198.51.100.254). */
   adminInterface: string;
+  /** The switch's membership table (`bridge mdb show`) for `group` on a LAN's bridge: a line per port it forwards to. */
+  memberships(bridge: 'brA' | 'brB', group: string): string[];
   /** Runs a command inside a host's namespace and returns its output. */
   exec(host: Host | string, command: string, args: string[]): string;
   /** Starts a long-running program inside a namespace; killed by destroy(). */
@@ -57,10 +61,12 @@ export function createTopology(
     multicastRouting?: boolean;
     routerAndMultiHomed?: boolean;
     /**
-     * Switches that snoop IGMP/MLD and prune, with the bridge as the querier: it queries at once (startup queries 3 s
-     * apart), then every `queryIntervalS`, and forgets a member not heard for `membershipIntervalS`.
+     * Switches that snoop IGMP/MLD and prune. With `querier: 'switch'` the bridge is the querier: it queries at once
+     * (startup queries 3 s apart), then every `queryIntervalS`, and forgets a member not heard for
+     * `membershipIntervalS`. With `querier: 'router'` the bridges never query: a LAN whose router queries (IGMPv3 on
+     * PIM's LAN B) is pruned from the router's first query on, a LAN without one is flooded, as the Linux bridge does.
      */
-    snooping?: { queryIntervalS: number; membershipIntervalS: number };
+    snooping?: { querier: 'switch'; queryIntervalS: number; membershipIntervalS: number } | { querier: 'router' };
     /**
      * Two routers running FRR's PIM-SM instead of one with static routes: LAN A ── router ── 192.0.2.0/30 ── router2
      * ── LAN B, the rendezvous point on the first router, IGMPv3 on LAN B (frr-routers.ts).
@@ -78,8 +84,15 @@ export function createTopology(
   const topology: Topology = {
     hosts,
     router: ns('router'),
+    routers: [],
     switch: ns('switch'),
     adminInterface: `${prefix}adm`,
+    memberships(bridge, group) {
+      return ip('netns', 'exec', ns('switch'), 'bridge', 'mdb', 'show', 'dev', bridge)
+        .split('\n')
+        .filter((line) => line.includes(group))
+        .map((line) => line.trim());
+    },
     exec(host, command, args) {
       const where = typeof host === 'string' ? host : host.namespace;
       return ip('netns', 'exec', where, command, ...args);
@@ -140,7 +153,9 @@ export function createTopology(
     const snooping = options.snooping;
     for (const bridge of ['brA', 'brB']) {
       if (!snooping) ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '0');
-      else {
+      else if (snooping.querier === 'router') {
+        ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '0', 'mcast_igmp_version', '3');
+      } else {
         const cs = (seconds: number) => String(Math.round(seconds * 100));
         ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '0');
         ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_query_response_interval', '100', 'mcast_startup_query_interval', '300');
@@ -170,6 +185,7 @@ export function createTopology(
       // Two routers and a link of their own between them (192.0.2.0/30), each with a route to the far LAN.
       addNamespace(router);
       addNamespace(router2);
+      topology.routers.push(router, router2);
       forwarding(router);
       forwarding(router2);
       plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
@@ -182,6 +198,7 @@ export function createTopology(
       ip('-n', router2, 'route', 'add', '198.51.100.0/24', 'via', '192.0.2.1');
     } else if (withRouter) {
       addNamespace(router);
+      topology.routers.push(router);
       forwarding(router);
       plug(router, 'lanA', 'brA', '198.51.100.1', '2001:db8:a::1');
       plug(router, 'lanB', 'brB', '203.0.113.1', '2001:db8:b::1');

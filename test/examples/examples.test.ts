@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { collect, helper, isReady, nextMessage, ourNodes, udpNode, waitForStatus } from '../support/node-red';
-import { ip, requirePrivateNetwork } from '../support/private-network';
+import { startMqttBroker } from '../support/mqtt-broker';
+import { ip, namespaceMode, requirePrivateNetwork } from '../support/private-network';
 import { delay, until } from '../support/until';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');
@@ -16,6 +17,7 @@ const coreNodes = [
   coreNode('function/10-function.js'),
   coreNode('function/15-change.js'),
   udpNode,
+  coreNode('network/10-mqtt.js'),
 ];
 
 interface Example {
@@ -34,14 +36,33 @@ const example = (name: string): Example => {
 const busesOf = (flow: any[]) => flow.filter((n) => n.type === 'multicast-bus');
 const busOf = (flow: any[], node: any) => flow.find((n) => n.id === node.bus);
 
-/** The topics an example's multicast out nodes send on: the node's Topic, else the msg.topic of what feeds it, else "messages". */
-function sentTopics(flow: any[]): Set<string> {
+/**
+ * The JSONata prefix a change node gives msg.topic (`"wan/" & …` gives `wan/`), when it sets the topic: how a bridge
+ * names what it forwards.
+ */
+function topicPrefixSet(node: any): string | undefined {
+  if (node.type !== 'change') return undefined;
+  const rule = (node.rules ?? []).find((r: any) => r.t === 'set' && r.p === 'topic' && r.pt === 'msg' && r.tot === 'jsonata');
+  return rule ? /^"([^"]+)"\s*&/.exec(rule.to)?.[1] : undefined;
+}
+
+/**
+ * What an example's multicast out nodes send on: the node's Topic, else the msg.topic of what feeds it (an inject's
+ * topic, or every topic under the prefix a change node gives it), else "messages".
+ */
+function sentTopics(flow: any[]): { has(topic: string): boolean } {
   const topics = new Set<string>();
+  const prefixes: string[] = [];
   for (const out of flow.filter((n) => n.type === 'multicast-out')) {
     if (out.topic) topics.add(out.topic);
-    else for (const feeder of flow.filter((n) => (n.wires ?? []).flat().includes(out.id))) topics.add(feeder.topic || 'messages');
+    else
+      for (const feeder of flow.filter((n) => (n.wires ?? []).flat().includes(out.id))) {
+        const prefix = topicPrefixSet(feeder);
+        if (prefix) prefixes.push(prefix);
+        else topics.add(feeder.topic || 'messages');
+      }
   }
-  return topics;
+  return { has: (topic) => topics.has(topic) || prefixes.some((prefix) => topic.startsWith(prefix)) };
 }
 
 /** The string payloads an example's inject nodes make: what a raw bus, which carries no topic, hears from that example. */
@@ -139,7 +160,8 @@ describe('example flows', function () {
           const feeders = flow.filter((n) => (n.wires ?? []).flat().includes(out.id));
           assert.ok(feeders.length > 0, `${name}: something feeds multicast out ${out.id}`);
           for (const feeder of feeders) {
-            assert.ok(feeder.type === 'inject' && feeder.topic, `${name}: "${feeder.name}" feeds multicast out ${out.id} without a msg.topic`);
+            const setsTopic = (feeder.type === 'inject' && feeder.topic) || topicPrefixSet(feeder);
+            assert.ok(setsTopic, `${name}: "${feeder.name}" feeds multicast out ${out.id} without a msg.topic`);
           }
         }
       }
@@ -168,6 +190,13 @@ describe('example flows', function () {
   });
 
   describe('deployed', () => {
+    // The broker that "Bridge to MQTT across a WAN" expects on localhost:1883: aedes, as Node-RED's own tests use.
+    let broker: { close(): Promise<void> } | undefined;
+    before(async () => {
+      if (namespaceMode === 'none') return;
+      broker = await startMqttBroker(1883);
+    });
+    after(() => broker?.close());
     beforeEach(function () {
       requirePrivateNetwork(this);
       // Examples that leave the interface to the OS need a route for multicast, as a host with a default route has.
@@ -297,6 +326,36 @@ describe('example flows', function () {
       assert.equal(warning.payload, `sensor ${hostname()} (${online.payload.address}) went silent (goodbye)`);
       assert.ok(after < 2000, `the warning came ${after} ms after the deploy`);
       assert.equal(debugged[onlineDebug].length, 1, 'one online event, for the sensor as it started');
+    });
+
+    it('"Bridge to MQTT across a WAN": the site\'s readings reach the broker as sites/site-a/…, another site\'s come onto the bus as wan/site-b/…, and nothing goes round in a loop', async function () {
+      this.timeout(20_000);
+      const { flow } = example('Bridge to MQTT across a WAN');
+      const debugNamed = (name: string) => flow.find((n) => n.type === 'debug' && n.name === name);
+      const { debugged } = await deploy(flow);
+      const wanSees: any[] = debugged[debugNamed('what the WAN sees').id];
+      const fromOtherSites: any[] = debugged[debugNamed('from other sites').id];
+      const reading = await until('a greenhouse reading at the broker', () => wanSees[0], 5000);
+      assert.equal(reading.topic, 'sites/site-a/sensors/greenhouse/temp');
+      assert.equal(typeof reading.payload.celsius, 'number', 'the reading arrives as JSON, parsed again by mqtt in');
+      const remote = await until("site B's reading on this site's bus", () => fromOtherSites[0], 5000);
+      assert.equal(remote.topic, 'wan/site-b/sensors/orchard/temp');
+      assert.deepEqual(remote.payload, { celsius: 18.2 });
+      assert.equal(typeof remote.multicast.seq, 'number', 'it came through the bus');
+
+      // Were either direction to send back what the other brought, the broker would see sites/site-a/wan/… and the bus
+      // wan/site-a/…, within a round trip.
+      await delay(2000);
+      assert.deepEqual(
+        [...new Set(wanSees.map((msg) => msg.topic))],
+        ['sites/site-a/sensors/greenhouse/temp'],
+        "only this site's own readings go to the broker",
+      );
+      assert.deepEqual(
+        [...new Set(fromOtherSites.map((msg) => msg.topic))],
+        ['wan/site-b/sensors/orchard/temp'],
+        "only other sites' messages come onto the bus",
+      );
     });
   });
 });

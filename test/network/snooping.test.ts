@@ -23,7 +23,7 @@ describe('a snooping switch that prunes (the Linux bridge as IGMP querier)', fun
     () =>
       createTopology('mcbq', ['s1', 'm1', 'r2', 'n1'], [], {
         routerAndMultiHomed: false,
-        snooping: { queryIntervalS: 120, membershipIntervalS: MEMBERSHIP_S },
+        snooping: { querier: 'switch', queryIntervalS: 120, membershipIntervalS: MEMBERSHIP_S },
       }),
     ['s1', 'm1', 'r2'],
   );
@@ -36,11 +36,7 @@ describe('a snooping switch that prunes (the Linux bridge as IGMP querier)', fun
   const dir = (name: string) => red[name].userDir;
   const heard = (name: string) => lines(dir(name), 'l.jsonl');
   /** The switch's membership table for the bus's group: the ports (veths p0, p1, …) it forwards it to. */
-  const members = () =>
-    lan.net
-      .exec(lan.net.switch, 'bridge', ['mdb', 'show', 'dev', 'brA'])
-      .split('\n')
-      .filter((line) => line.includes('239.255.76.67'));
+  const members = () => lan.net.memberships('brA', '239.255.76.67');
   const portOf = (name: string) => `p${Object.keys(lan.net.hosts).indexOf(name)}`;
   async function send(count: number, from: number) {
     for (let n = from; n < from + count; n++) {
