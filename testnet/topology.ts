@@ -36,6 +36,8 @@ export interface Topology {
   adminInterface: string;
   /** The switch's membership table (`bridge mdb show`) for `group` on a LAN's bridge: a line per port it forwards to. */
   memberships(bridge: 'brA' | 'brB', group: string): string[];
+  /** Starts or stops the querying of LAN A's querier device (snooping with `querier: 'device'`). */
+  setQuerier(on: boolean): void;
   /** Runs a command inside a host's namespace and returns its output. */
   exec(host: Host | string, command: string, args: string[]): string;
   /** Starts a long-running program inside a namespace; killed by destroy(). */
@@ -61,12 +63,12 @@ export function createTopology(
     multicastRouting?: boolean;
     routerAndMultiHomed?: boolean;
     /**
-     * Switches that snoop IGMP/MLD and prune. With `querier: 'switch'` the bridge is the querier: it queries at once
-     * (startup queries 3 s apart), then every `queryIntervalS`, and forgets a member not heard for
-     * `membershipIntervalS`. With `querier: 'router'` the bridges never query: a LAN whose router queries (IGMPv3 on
-     * PIM's LAN B) is pruned from the router's first query on, a LAN without one is flooded, as the Linux bridge does.
+     * Switches that snoop IGMP and prune once they have heard a querier; a switch that never has floods, as the Linux
+     * bridge does. With `querier: 'router'` the routers query (IGMPv3 on PIM's LAN B). With `querier: 'device'` LAN A
+     * has a querier of its own at 198.51.100.2 (another bridge, in namespace `querier`), asking every `queryIntervalS`
+     * until setQuerier(false); the switches forget a member not heard for `membershipIntervalS`.
      */
-    snooping?: { querier: 'switch'; queryIntervalS: number; membershipIntervalS: number } | { querier: 'router' };
+    snooping?: { querier: 'device'; queryIntervalS: number; membershipIntervalS: number } | { querier: 'router' };
     /**
      * Two routers running FRR's PIM-SM instead of one with static routes: LAN A ── router ── 192.0.2.0/30 ── router2
      * ── LAN B, the rendezvous point on the first router, IGMPv3 on LAN B (frr-routers.ts).
@@ -92,6 +94,9 @@ export function createTopology(
         .split('\n')
         .filter((line) => line.includes(group))
         .map((line) => line.trim());
+    },
+    setQuerier(on) {
+      ip('-n', ns('querier'), 'link', 'set', 'qbr', 'type', 'bridge', 'mcast_querier', on ? '1' : '0');
     },
     exec(host, command, args) {
       const where = typeof host === 'string' ? host : host.namespace;
@@ -149,21 +154,32 @@ export function createTopology(
     addNamespace(sw);
     // Plain switches: multicast is flooded to every port, as on a switch without IGMP snooping. Which hosts hear a
     // group is then decided by their own membership, which is what the tests check. Snooping switches prune instead,
-    // once they count a querier as present (here the bridge itself; times in centiseconds).
+    // once they count a querier as present; they never query themselves. Times in centiseconds.
     const snooping = options.snooping;
+    const cs = (seconds: number) => String(Math.round(seconds * 100));
     for (const bridge of ['brA', 'brB']) {
       if (!snooping) ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '0');
-      else if (snooping.querier === 'router') {
+      else {
         ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '0', 'mcast_igmp_version', '3');
-      } else {
-        const cs = (seconds: number) => String(Math.round(seconds * 100));
-        ip('-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '0');
-        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_query_response_interval', '100', 'mcast_startup_query_interval', '300');
-        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_query_interval', cs(snooping.queryIntervalS));
-        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_membership_interval', cs(snooping.membershipIntervalS));
-        ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_querier', '1');
+        if (snooping.querier === 'device')
+          ip('-n', sw, 'link', 'set', bridge, 'type', 'bridge', 'mcast_membership_interval', cs(snooping.membershipIntervalS));
       }
       ip('-n', sw, 'link', 'set', bridge, 'up');
+    }
+    if (snooping?.querier === 'device') {
+      // The querier: a bridge of its own (it queries at once, startup queries 3 s apart, 1 s to answer), from its
+      // address, on a port of LAN A's switch.
+      const querier = ns('querier');
+      addNamespace(querier);
+      ip('link', 'add', 'pq', 'netns', sw, 'type', 'veth', 'peer', 'name', 'q0', 'netns', querier);
+      ip('-n', sw, 'link', 'set', 'pq', 'master', 'brA', 'up');
+      ip('-n', querier, 'link', 'add', 'qbr', 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '0', 'mcast_query_use_ifaddr', '1');
+      ip('-n', querier, 'link', 'set', 'qbr', 'type', 'bridge', 'mcast_query_response_interval', '100', 'mcast_startup_query_interval', '300');
+      ip('-n', querier, 'link', 'set', 'qbr', 'type', 'bridge', 'mcast_query_interval', cs(snooping.queryIntervalS));
+      ip('-n', querier, 'link', 'set', 'q0', 'master', 'qbr', 'up');
+      ip('-n', querier, 'addr', 'add', '198.51.100.2/24', 'dev', 'qbr');
+      ip('-n', querier, 'link', 'set', 'qbr', 'up');
+      topology.setQuerier(true);
     }
 
     const withRouter = options.routerAndMultiHomed !== false;
