@@ -63,7 +63,7 @@ export function createTopology(
     multicastRouting?: boolean;
     routerAndMultiHomed?: boolean;
     /**
-     * Switches that snoop IGMP and prune once they have heard a querier; a switch that never has floods, as the Linux
+     * Switches that snoop IGMP and MLD and prune once they have heard a querier; a switch that never has floods, as the Linux
      * bridge does. With `querier: 'router'` the routers query (IGMPv3 on PIM's LAN B). With `querier: 'device'` LAN A
      * has a querier of its own at 198.51.100.2 (another bridge, in namespace `querier`), asking every `queryIntervalS`
      * until setQuerier(false); the switches forget a member not heard for `membershipIntervalS`.
@@ -178,6 +178,8 @@ export function createTopology(
       ip('-n', querier, 'link', 'set', 'qbr', 'type', 'bridge', 'mcast_query_interval', cs(snooping.queryIntervalS));
       ip('-n', querier, 'link', 'set', 'q0', 'master', 'qbr', 'up');
       ip('-n', querier, 'addr', 'add', '198.51.100.2/24', 'dev', 'qbr');
+      // MLD queries come from the bridge's link-local address: usable at once, without duplicate address detection.
+      ip('netns', 'exec', querier, 'sysctl', '-qw', 'net.ipv6.conf.qbr.accept_dad=0');
       ip('-n', querier, 'link', 'set', 'qbr', 'up');
       topology.setQuerier(true);
     }

@@ -8,7 +8,7 @@ import { createTopology } from '../../testnet/topology';
 import { busNode, type Flow, lines, listener, sender } from '../net/host-flows';
 import { networkPerSuite } from '../net/network-per-suite';
 import { deployFlow } from '../../testnet/host-runtimes';
-import { requireCapture, watchIn } from '../support/packet-capture';
+import { requireCapture, startCaptureIn, watchIn } from '../support/packet-capture';
 import { namespaceMode, requireRootNamespaces } from '../support/private-network';
 import { delay, until } from '../support/until';
 
@@ -16,7 +16,7 @@ const MEMBERSHIP_S = 10;
 const QUERY_S = 3;
 const TO_GROUP = /> 239\.255\.76\.67\.7667:/g;
 
-describe('a snooping switch that prunes (the Linux bridge, with an IGMP querier on the LAN)', function () {
+describe('a snooping switch that prunes (the Linux bridge, with an IGMP and MLD querier on the LAN)', function () {
   this.timeout(90000);
   const lan = networkPerSuite(
     namespaceMode === 'root',
@@ -94,6 +94,33 @@ describe('a snooping switch that prunes (the Linux bridge, with an IGMP querier 
       const onN1 = n1Wire.text().match(TO_GROUP)?.length ?? 0;
       assert.equal(onN1, 0, `datagrams to the group on n1's link: ${n1Wire.text()}`);
       console.log(`      (m1: 25 of 25; r2: 5, then 0 of 20 once pruned; n1, no bus: ${onN1} datagrams on its link)`);
+    } finally {
+      n1Wire.stop();
+    }
+  });
+
+  it('snoops MLD too: an IPv6 group reaches its member and not a host that did not join', async () => {
+    const group = 'ff15::1234';
+    lan.net.setQuerier(true);
+    await Promise.all([
+      deployFlow(red.s1, [busNode('bus', { group }), ...sender('s', 'bus')]),
+      deployFlow(red.m1, [busNode('bus', { group }), ...listener('l6', 'bus', dir('m1'))]),
+      deployFlow(red.r2, [busNode('bus', {})]),
+    ]);
+    await until('m1 to join', () => (lines(dir('m1'), 'l6.status.jsonl').some((s) => s.fill === 'green') ? true : undefined));
+    // The switch prunes once it has heard an MLD query (ICMPv6 type 130, after a hop-by-hop header), and trusts it after the querier's 1 s to answer.
+    const query = await startCaptureIn(lan.net.hosts.n1.namespace, 'lan0', 'ip6[6] == 0 and ip6[48] == 130', 1, 10000);
+    await query.packets;
+    await delay(1500);
+    const listed = lan.net.memberships('brA', group);
+    console.log(`      (bridge mdb: ${listed.join(' | ')})`);
+    assert.ok(listed.length === 1 && listed[0].includes(portOf('m1')), `the switch lists m1 for ${group}: ${listed}`);
+    const n1Wire = await watchIn(lan.net.hosts.n1.namespace, 'lan0', `udp and dst host ${group}`);
+    try {
+      await send(10, 0);
+      await until('m1 to hear all ten', () => lines(dir('m1'), 'l6.jsonl').length === 10);
+      await delay(500);
+      assert.equal(n1Wire.text().match(/> ff15::1234\.7667:/g)?.length ?? 0, 0, `datagrams to ${group} on n1's link: ${n1Wire.text()}`);
     } finally {
       n1Wire.stop();
     }
