@@ -21,6 +21,8 @@ export const BUS_FIELDS = {
   loopback: { default: true },
   // LCM framing: while it sends, the bus announces itself (host, Node-RED, topics) every 5 s (docs/presence.md).
   announce: { default: true },
+  // LCM framing: pack messages published together into one datagram (docs/wire-format.md); only this package reads it.
+  batch: { default: false },
   framing: { default: 'lcm' as FramingName, choices: FRAMINGS },
   // 1400 is LCM's own choice: it fits a 1500-byte MTU with room for tunnel headers, so IP never fragments. The least
   // leaves room for a fragment header, the longest channel and, on a sealed bus, the seal; the most is one datagram.

@@ -25,6 +25,8 @@ export interface BusSettings {
   loopback: boolean;
   /** LCM framing: announce this bus's publishing (presence) while it sends. */
   announce: boolean;
+  /** LCM framing: messages published in one turn of the event loop go out packed into as few datagrams as fit. */
+  batch: boolean;
   framing: FramingName;
   /** Largest datagram the sender makes (LCM framing), header included. */
   maxDatagram: number;
@@ -50,6 +52,7 @@ export interface BusSettingsInput {
   iface?: unknown;
   loopback?: unknown;
   announce?: unknown;
+  batch?: unknown;
   framing?: unknown;
   maxDatagram?: unknown;
   maxMessage?: unknown;
@@ -128,6 +131,7 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
   const flag = (value: unknown, byDefault: boolean) => (value === undefined ? byDefault : value === true || value === 'true');
   const loopback = flag(input.loopback, DEFAULT_SETTINGS.loopback);
   const announce = flag(input.announce, DEFAULT_SETTINGS.announce);
+  const batch = flag(input.batch, DEFAULT_SETTINGS.batch);
 
   if (problems.length > 0 || !family || port === undefined || ttl === undefined) return { problems };
   if (maxDatagram === undefined || maxMessage === undefined || rcvbuf === undefined || rejoin === undefined || replayWindow === undefined) {
@@ -142,6 +146,7 @@ export function parseBusSettings(input: BusSettingsInput): { settings: BusSettin
       iface,
       loopback,
       announce,
+      batch,
       framing: framing as FramingName,
       maxDatagram,
       maxMessage,

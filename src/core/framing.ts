@@ -41,6 +41,13 @@ export interface Framing {
    */
   decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined;
   /**
+   * Every message a datagram completes: what decode gives for one message, or each message of a batch (LCM framing
+   * reads batches whatever its own setting). What the bus calls for each datagram it hears.
+   */
+  decodeAll(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage[];
+  /** How messages published together go out in fewer datagrams; absent where the framing cannot batch (raw). */
+  readonly batching?: Batching;
+  /**
    * Decodes a datagram that came inside a repair or a retained value: reassembled like any, but past the sequence
    * tracker (the reliable receiver orders and dedupes it); already opened on a sealed bus. `origin` as in decode.
    * Only LCM framing has it.
@@ -58,4 +65,17 @@ export interface Framing {
   lost(): number;
   /** Datagrams dropped as malformed, forged, replayed or unsealed, for the status text. */
   dropped(): number;
+}
+
+/**
+ * Batching (LCM framing, sealed or not): messages are numbered as they are published, and packed when the turn of the
+ * event loop they were published in ends; a sealed bus seals each packed datagram once.
+ */
+export interface Batching {
+  /** A message's datagrams, numbered now, not yet sealed; `plain` sees them as encode's does. */
+  encodePlain(topic: string, payload: Buffer, plain?: (datagrams: OutgoingDatagram[]) => void): OutgoingDatagram[];
+  /** Datagrams for the socket: one-datagram messages published together, packed in order into as few as fit, sealed. */
+  pack(messages: OutgoingDatagram[]): OutgoingDatagram[];
+  /** Datagrams for the socket: the fragments of a larger message, as they are, sealed on a sealed bus. */
+  seal(datagrams: OutgoingDatagram[]): OutgoingDatagram[];
 }

@@ -1,6 +1,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isControlFrame } from './control-frame';
-import type { BusMessage, Framing } from './framing';
+import { isBatch, packBatches, unpackBatch } from './batch-datagram';
+import type { Batching, BusMessage, Framing } from './framing';
 import { channelField, channelProblem, datagramCount, decodeDatagram, encodeMessage, type MalformedReason, type OutgoingDatagram } from './lcm-codec';
 import { BusError } from './problem';
 import { maxHoldingCost, Reassembler, type ReassemblerLimits } from './reassembler';
@@ -36,7 +37,20 @@ export class LcmFraming implements Framing {
   private lastChannel: Buffer = Buffer.alloc(0);
   private readonly reassembler: Reassembler;
   private readonly tracker: SequenceTracker;
-  private readonly malformed: Record<MalformedReason, number> = { short: 0, magic: 0, channel: 0, 'fragment-header': 0 };
+  private readonly malformed: Record<MalformedReason | 'batch', number> = { short: 0, magic: 0, channel: 0, 'fragment-header': 0, batch: 0 };
+  private readonly batchCounts = { batchesSent: 0, messagesPacked: 0, batchesHeard: 0, messagesUnpacked: 0 };
+  readonly batching: Batching = {
+    encodePlain: (topic, payload, plain) => this.encode(topic, payload, plain),
+    pack: (messages) => {
+      const datagrams = packBatches(messages, this.options.maxDatagram);
+      // A message that went alone keeps the LC02 header encode gave it; a batch is one buffer, with no header apart.
+      const alone = datagrams.filter(([header]) => header.length > 0).length;
+      this.batchCounts.batchesSent += datagrams.length - alone;
+      this.batchCounts.messagesPacked += messages.length - alone;
+      return datagrams;
+    },
+    seal: (datagrams) => datagrams,
+  };
 
   constructor(private readonly options: LcmFramingOptions) {
     this.tracker = new SequenceTracker(options.senders);
@@ -86,6 +100,26 @@ export class LcmFraming implements Framing {
         params: { size: payload.length, maxDatagram: this.options.maxDatagram, detail: String((error as Error).message) },
       });
     }
+  }
+
+  decodeAll(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage[] {
+    if (!isBatch(bytes)) {
+      const message = this.decode(bytes, sender, origin);
+      return message ? [message] : [];
+    }
+    const entries = unpackBatch(bytes);
+    if (!entries) {
+      this.malformed.batch++;
+      return [];
+    }
+    this.batchCounts.batchesHeard++;
+    this.batchCounts.messagesUnpacked += entries.length;
+    const messages: BusMessage[] = [];
+    for (const entry of entries) {
+      const message = this.decode(entry, sender, origin);
+      if (message) messages.push(message);
+    }
+    return messages;
   }
 
   decode(bytes: Buffer, sender: RemoteInfo, origin?: string): BusMessage | undefined {
@@ -140,6 +174,7 @@ export class LcmFraming implements Framing {
   stats(): Record<string, unknown> {
     return {
       malformed: { ...this.malformed },
+      batches: { ...this.batchCounts },
       reassembly: { ...this.reassembler.counts, pending: this.reassembler.pending, bytesHeld: this.reassembler.bytesHeld },
       senders: this.tracker.snapshot(),
       sequence: { ...this.tracker.counts },

@@ -124,6 +124,7 @@ export class MulticastBus {
         framing: () => this.framing,
         socket: () => this.sender.openSocket,
         label: this.label,
+        batch: settings.batch,
         problem: () => this.sender.state.problem,
         encoded: (topic, datagrams, publishOptions) => {
           this.notePublished(topic, datagrams);
@@ -282,9 +283,10 @@ export class MulticastBus {
     this.counts.datagrams++;
     this.counts.bytes += bytes.length;
     // Control frames go from the framing to the reliable receive side (`control` above), after a sealed bus opened them.
-    const message = this.framing?.decode(bytes, sender);
-    if (!message) return;
-    this.hand(this.reliableIn ? this.reliableIn.data(message) : [message]);
+    const messages = this.framing?.decodeAll(bytes, sender);
+    if (!messages) return;
+    const reliableIn = this.reliableIn;
+    for (const message of messages) this.hand(reliableIn ? reliableIn.data(message) : [message]);
   }
 
   /** How control frames travel: sealed with the framing of a sealed bus (once its keys are there), else as they are. */

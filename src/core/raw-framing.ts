@@ -26,6 +26,10 @@ export class RawFraming implements Framing {
     if (payload.length > limit) throw new BusError({ code: 'too-large', params: { size: payload.length, limit, family: this.family } });
   }
 
+  decodeAll(bytes: Buffer, sender: RemoteInfo): BusMessage[] {
+    return [this.decode(bytes, sender)];
+  }
+
   decode(bytes: Buffer, sender: RemoteInfo): BusMessage {
     return { payload: bytes, address: sender.address, port: sender.port };
   }

@@ -1,6 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { ControlSealing } from './control-sealing';
-import type { BusMessage, Framing } from './framing';
+import type { Batching, BusMessage, Framing } from './framing';
 import type { OutgoingDatagram } from './lcm-codec';
 import type { Problem } from './problem';
 import { ReplayGuard } from './replay-guard';
@@ -80,6 +80,8 @@ export class SealedFraming implements Framing {
     open: (bytes, sender) => this.open(bytes, sender)?.inner,
   };
 
+  readonly batching: Batching | undefined;
+
   /** `bus`: what the frames are bound to; framingForBus always gives it, only tests of the format leave it out. */
   constructor(
     private readonly inner: Framing,
@@ -100,14 +102,30 @@ export class SealedFraming implements Framing {
     this.loopback = bus?.loopback ?? true;
     this.guard = new ReplayGuard(toleranceMs, now);
     this.allowance = new DerivationAllowance(now);
+    // The inner framing's batching, with one seal per datagram that goes out: a batch is sealed once, as a whole.
+    const batching = inner.batching;
+    this.batching = batching && {
+      encodePlain: (topic, payload, plain) => batching.encodePlain(topic, payload, plain),
+      pack: (messages) => this.sealAll(batching.pack(messages)),
+      seal: (datagrams) => this.sealAll(datagrams),
+    };
   }
 
   encode(topic: string, payload: Buffer, plain?: (datagrams: OutgoingDatagram[]) => void): OutgoingDatagram[] {
-    return this.inner.encode(topic, payload, plain).map(([header, data]) => [EMPTY, this.sealer.seal([header, data])]);
+    return this.sealAll(this.inner.encode(topic, payload, plain));
+  }
+
+  private sealAll(datagrams: OutgoingDatagram[]): OutgoingDatagram[] {
+    return datagrams.map(([header, data]) => [EMPTY, this.sealer.seal([header, data])]);
   }
 
   check(topic: string, payload: Buffer): void {
     this.inner.check(topic, payload);
+  }
+
+  decodeAll(bytes: Buffer, sender: RemoteInfo): BusMessage[] {
+    const opened = this.open(bytes, sender);
+    return opened ? this.inner.decodeAll(opened.inner, sender, opened.session) : [];
   }
 
   decode(bytes: Buffer, sender: RemoteInfo): BusMessage | undefined {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:dgram';
-import type { Framing } from './framing';
+import type { Batching, Framing } from './framing';
 import type { OutgoingDatagram } from './lcm-codec';
 import { BusError, type Problem } from './problem';
 import { sendDatagrams } from './send-socket';
@@ -15,6 +15,8 @@ export interface SendSide {
   socket(): Socket | undefined;
   /** `group:port`, as messages name the bus. */
   label: string;
+  /** Pack messages published in one turn of the event loop into as few datagrams as fit (where the framing can). */
+  batch?: boolean;
   /** Why the send side is not open, when it says. */
   problem(): Problem | undefined;
   /** Called with each message's datagrams as it is encoded, before sealing and before they go out: reliable delivery keeps them. */
@@ -43,6 +45,14 @@ export const SEND_QUEUE_LIMITS: SendQueueLimits = { messages: 1000, bytes: 16 * 
 // event loop, so receivers in this process (and slower hosts) read before their receive buffers overflow.
 const SEND_WINDOW = 32;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+// Messages one batch collects before it goes out without waiting for the end of the turn: about a burst of full
+// datagrams of small messages, so a flow that publishes thousands in one turn still sends as it goes.
+const BATCH_MESSAGES = 512;
+
+interface Settlers {
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
 /**
  * Sends messages in the order they were published. A message that fits one burst while nothing waits goes straight to
@@ -61,6 +71,8 @@ export class SendQueue {
   private nextTicket = 0;
   private abandonedBelow = 0;
   private closed = false;
+  // Batching: the one-datagram messages of this turn, not yet sent, each with its promise's settlers.
+  private batch: { socket: Socket; batching: Batching; messages: OutgoingDatagram[]; settlers: Settlers[] } | undefined;
 
   constructor(
     private readonly side: SendSide,
@@ -77,6 +89,7 @@ export class SendQueue {
     const framing = this.side.framing();
     const socket = this.side.socket();
     if (this.waitingMessages === 0 && framing && socket) {
+      if (this.side.batch && framing.batching) return this.batched(framing.batching, socket, topic, payload, options);
       // Nothing waits and the bus can send: the message goes out now, so it may take its number now.
       let datagrams: OutgoingDatagram[];
       try {
@@ -87,6 +100,8 @@ export class SendQueue {
       if (datagrams.length <= SEND_WINDOW) return this.sendBurst(socket, datagrams);
       return this.enqueue(topic, payload, options, datagrams);
     }
+    // What this turn packed goes before anything that waits.
+    this.flush();
     try {
       // A message this bus can never send fails now, not when its turn comes.
       framing?.check(topic, payload);
@@ -109,6 +124,8 @@ export class SendQueue {
 
   /** The last sending node left: what still waits fails now rather than go out after it, or at its deadline. */
   abandon(): void {
+    // Published before the sender left, on an open socket: it goes out now.
+    this.flush();
     this.abandonedBelow = this.nextTicket;
     this.wake();
   }
@@ -117,6 +134,56 @@ export class SendQueue {
   close(): void {
     this.closed = true;
     this.abandon();
+  }
+
+  /**
+   * A message on a batching bus, while nothing waits: numbered now; one that fits a datagram joins this turn's batch,
+   * which goes out when the turn ends, or as soon as it fills a burst. A larger one goes at once, after the batch.
+   */
+  private batched(batching: Batching, socket: Socket, topic: string, payload: Buffer, options: PublishOptions): Promise<void> {
+    let datagrams: OutgoingDatagram[];
+    try {
+      datagrams = batching.encodePlain(topic, payload, this.keeper(topic, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (datagrams.length > 1) {
+      this.flush();
+      const sealed = batching.seal(datagrams);
+      if (sealed.length <= SEND_WINDOW) return this.sendBurst(socket, sealed);
+      return this.enqueue(topic, payload, options, sealed);
+    }
+    if (this.batch && this.batch.socket !== socket) this.flush();
+    if (!this.batch) {
+      this.batch = { socket, batching, messages: [], settlers: [] };
+      setImmediate(() => this.flush());
+    }
+    const batch = this.batch;
+    const sent = new Promise<void>((resolve, reject) => batch.settlers.push({ resolve, reject }));
+    batch.messages.push(datagrams[0]);
+    if (batch.messages.length >= BATCH_MESSAGES) this.flush();
+    return sent;
+  }
+
+  /** Sends this turn's batch now, if there is one; each of its messages settles when the socket took its datagram. */
+  private flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    const settle = (error?: unknown) => {
+      for (const { resolve, reject } of batch.settlers) {
+        if (error) reject(error);
+        else resolve();
+      }
+    };
+    const { port, group } = this.side;
+    sendDatagrams(batch.socket, batch.batching.pack(batch.messages), port, group).then(
+      () => {
+        this.counts.sent += batch.messages.length;
+        settle();
+      },
+      (error: Error & { size?: number }) => settle(new BusError(socketProblem(error, 'send', { group, port, size: error.size ?? 0 }))),
+    );
   }
 
   private enqueue(topic: string, payload: Buffer, options: PublishOptions, encoded?: OutgoingDatagram[]): Promise<void> {

@@ -104,6 +104,33 @@ describe('LCM framing between nodes', function () {
     assert.equal((await arrived).topic, 'FIXED');
   });
 
+  it('with Batch on, packs a burst of 500 messages into few datagrams, every one delivered in order; with Batch off, one datagram each', async () => {
+    for (const batch of [true, false]) {
+      const { busId, sender, sinks } = await loadBus({ batch, announce: false }, ['burst/#']);
+      const seen = collect(sinks[0]);
+      // As a function node that sends in a loop: 500 messages in one turn of the event loop.
+      for (let n = 0; n < 500; n++) sender.receive({ topic: `burst/${n % 3}`, payload: n });
+      await until(
+        () => `500 messages (${seen.length})`,
+        () => seen.length === 500,
+      );
+      assert.deepEqual(
+        seen.map((m) => [m.topic, m.payload]),
+        Array.from({ length: 500 }, (_, n) => [`burst/${n % 3}`, n]),
+      );
+      assert.ok(seen.every((m) => m.multicast.lost === 0));
+      const stats = (await helper.request().get(`/multicast-bus/${busId}/stats`).expect(200)).body;
+      if (batch) {
+        assert.ok(stats.datagrams <= 25, `${stats.datagrams} datagrams for 500 messages`);
+        assert.equal(stats.batches.messagesUnpacked, 500 - (stats.datagrams - stats.batches.batchesHeard));
+      } else {
+        assert.equal(stats.datagrams, 500);
+        assert.equal(stats.batches.batchesHeard, 0);
+      }
+      await helper.unload();
+    }
+  });
+
   it('carries a 5 MB message intact in fragments of the bus datagram size', async function () {
     this.timeout(30000);
     const { sender, sinks } = await loadBus({}, ['big/#']);
@@ -160,7 +187,7 @@ describe('LCM framing between nodes', function () {
     assert.equal(stats.framing, 'lcm');
     assert.equal(stats.datagrams, 6);
     assert.equal(stats.messages, 3);
-    assert.deepEqual(stats.malformed, { short: 1, magic: 1, channel: 0, 'fragment-header': 0 });
+    assert.deepEqual(stats.malformed, { short: 1, magic: 1, channel: 0, 'fragment-header': 0, batch: 0 });
     const [senderKey] = Object.keys(stats.senders);
     assert.match(senderKey, /^127\.0\.0\.1:\d+$/);
     assert.deepEqual(stats.senders[senderKey], { messages: 3, lost: 2, duplicates: 1, outOfOrder: 0, lastSeq: 5 });

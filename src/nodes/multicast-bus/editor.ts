@@ -25,6 +25,7 @@ interface BusProperties {
   iface: string;
   loopback: boolean;
   announce: boolean;
+  batch: boolean;
   framing: string;
   maxDatagram: number;
   maxMessage: number | string;
@@ -99,6 +100,7 @@ RED.nodes.registerType<BusProperties, BusCredentials>('multicast-bus', {
     },
     loopback: { value: BUS_FIELDS.loopback.default },
     announce: { value: BUS_FIELDS.announce.default },
+    batch: { value: BUS_FIELDS.batch.default },
     framing: { value: BUS_FIELDS.framing.default },
     maxDatagram: {
       value: BUS_FIELDS.maxDatagram.default,

@@ -18,6 +18,7 @@ const GROUPS: [string, (stats: BusStats) => unknown][] = [
   ],
   ['sent', (s) => ({ sent: s.sent })],
   ['sendQueue', (s) => s.sendQueue],
+  ['batches', (s) => s.batches],
   ['malformed', (s) => s.malformed],
   ['reassembly', (s) => s.reassembly],
   ['sequence', (s) => (s.sequence ? { ...s.sequence, senders: s.senders } : undefined)],
