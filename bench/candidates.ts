@@ -12,6 +12,8 @@ export interface Candidate {
   /** Multicast group and port, for the raw ceiling and the bus candidates. */
   group?: string;
   port?: number;
+  /** Measured flat out only: no paced latency rows (iperf paces by bandwidth, not by message). */
+  flatOutOnly?: boolean;
   /** Whether its out node asks for reliable delivery (docs/reliability.md): the bench then reads the sender's repairs. */
   reliable?: boolean;
   publisher?(context: HostContext): Flow;
@@ -72,6 +74,8 @@ function busCandidate(
 }
 
 export const CANDIDATES: Candidate[] = [
+  // The kernel's own limit (bench/iperf-anchor.ts), flat out only; up to 1,024 B, where iperf's datagrams are not fragmented.
+  { name: 'iperf', label: 'iperf 2, UDP multicast (the kernel, no Node.js)', group: '239.1.1.9', port: 5009, maxSize: 1024, flatOutOnly: true },
   { name: 'ceiling', label: 'raw dgram (ceiling, no Node-RED)', group: '239.1.1.0', port: 5000 },
   busCandidate('bus-raw', 'multicast-bus, raw framing', 5001, { framing: 'raw' }, ONE_DATAGRAM),
   busCandidate('bus-lcm', 'multicast-bus, lcm framing', 5002, { framing: 'lcm' }),
@@ -79,6 +83,9 @@ export const CANDIDATES: Candidate[] = [
   busCandidate('bus-quiet', 'multicast-bus, lcm framing, presence off', 5006, { framing: 'lcm', announce: false }),
   busCandidate('bus-reliable', 'multicast-bus, lcm framing, reliable delivery', 5005, { framing: 'lcm' }, undefined, { delivery: 'reliable' }),
   busCandidate('bus-sealed', 'multicast-bus, lcm + sealed', 5003, { framing: 'lcm', security: 'sealed' }),
+  // Batching (docs/wire-format.md): the messages of one turn packed into few datagrams, open and sealed.
+  busCandidate('bus-batch', 'multicast-bus, lcm framing, batched', 5007, { framing: 'lcm', batch: true }),
+  busCandidate('bus-sealed-batch', 'multicast-bus, lcm + sealed, batched', 5008, { framing: 'lcm', security: 'sealed', batch: true }),
   {
     name: 'udp',
     label: 'core udp out / udp in (multicast)',

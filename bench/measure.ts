@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import type { NodeRedProcess } from '../testnet/node-red-process';
 import type { Host, Topology } from '../testnet/topology';
 import type { Candidate } from './candidates';
+import { measureIperf } from './iperf-anchor';
 import { addLoss, droppedSoFar, removeLoss } from './loss-rule';
 
 export interface Cell {
@@ -166,6 +167,7 @@ export async function measure(
   const subscribers = bench.subscribers.slice(0, n);
   const quietMs = size >= 1_000_000 ? 2000 : 800;
   if (candidate.name === 'ceiling') return measureCeiling(bench, candidate, size, count, rate, subscribers, run, quietMs);
+  if (candidate.name === 'iperf') return measureIperf(bench, candidate, size, subscribers, run);
   if (lossPercent === 0) return measureNodeRed(bench, candidate, size, count, rate, subscribers, run, quietMs);
   if (candidate.port === undefined) throw new Error(`${candidate.name}: loss is injected on a bus port, and it has none`);
   try {

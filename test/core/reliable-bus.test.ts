@@ -97,6 +97,14 @@ describe('reliable delivery on the bus', function () {
     await deliverThroughLoss('5% loss', port, sending, receiving, inn);
   });
 
+  it('repairs 5% loss of batches: 2,000 messages published ten at a time on a batching bus all arrive in order, none lost', async function () {
+    if (!hasNft()) skipWithReason(this, NO_NFT);
+    const { port, sending, receiving, inn } = await openPair((p) => bus(p, { batch: true }));
+    await deliverThroughLoss('5% loss, batched', port, sending, receiving, inn, 10);
+    const batches = receiving.stats().batches as Record<string, number>;
+    assert.ok(batches.batchesHeard >= 150, `the messages came in batches (${JSON.stringify(batches)})`);
+  });
+
   it('finds a lost last message by the next heartbeat and repairs it within a second', async function () {
     if (!hasNft()) skipWithReason(this, NO_NFT);
     const { port, sending, inn } = await pair();

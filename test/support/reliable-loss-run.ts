@@ -8,17 +8,22 @@ import { delay, until } from './until';
 
 const COUNT = 2000;
 
-/** Runs the 5% loss test from `sending` to `inn` (registered with `receiving`); returns both sides' reliable counters. */
-export async function deliverThroughLoss(label: string, port: number, sending: MulticastBus, receiving: MulticastBus, inn: Listener) {
+/**
+ * Runs the 5% loss test from `sending` to `inn` (registered with `receiving`); returns both sides' reliable counters.
+ * `together` messages are published at once each time (a batching bus packs them into one datagram).
+ */
+export async function deliverThroughLoss(label: string, port: number, sending: MulticastBus, receiving: MulticastBus, inn: Listener, together = 1) {
   // One reliable message first, so the receiver hears a heartbeat before loss starts.
   await sending.publish('R', Buffer.from('0'), { reliable: true });
   await until('the stream to be reliable', () => (receiving.stats().reliable.receiver!.heartbeats as number) > 0);
   dropOnInput(port, 5);
   const started = performance.now();
-  for (let i = 1; i < COUNT; i++) {
-    await sending.publish('R', Buffer.from(String(i)), { reliable: true });
-    // About 1,000 a second: 10 messages, then wait for the clock to catch up.
-    if (i % 10 === 0) await delay(Math.max(0, i - (performance.now() - started)));
+  for (let i = 1; i < COUNT; i += together) {
+    const numbers = Array.from({ length: Math.min(together, COUNT - i) }, (_, k) => i + k);
+    await Promise.all(numbers.map((n) => sending.publish('R', Buffer.from(String(n)), { reliable: true })));
+    // About 1,000 a second: every 10 messages, wait for the clock to catch up.
+    const last = numbers.at(-1)!;
+    if (Math.floor(last / 10) > Math.floor((i - 1) / 10)) await delay(Math.max(0, last - (performance.now() - started)));
   }
   await until(
     () => `${COUNT} messages; got ${inn.messages.length}`,
