@@ -73,6 +73,29 @@ function busCandidate(
   };
 }
 
+/**
+ * A batching bus whose subscriber has 50 multicast in nodes: with `sameFilter`, all on the topic sent, each wired to a
+ * counting node of its own (the first one's count is the cell's); else on 50 distinct filters of which one matches the
+ * topic sent. Batched, so that the publisher outruns one subscriber's receive side: what is measured is that side.
+ */
+function manyNodesCandidate(name: string, label: string, port: number, sameFilter: boolean): Candidate {
+  const base = busCandidate(name, label, port, { framing: 'lcm', batch: true });
+  return {
+    ...base,
+    subscriber: () => {
+      const group = base.group!;
+      const flow: Flow = [benchBus(`bus-${name}`, group, port, { framing: 'lcm', batch: true })];
+      for (let i = 0; i < 50; i++) {
+        const counter = i === 0 ? `count-${name}` : `count-${name}-${i}`;
+        const topic = sameFilter || i === 0 ? 'bench' : `other/${i}/+`;
+        flow.push(multicastIn(`bus-${name}`, counter, { id: `in-${name}-${i}`, datatype: 'buffer', topic }));
+        if (i === 0 || sameFilter) flow.push({ id: counter, type: 'bench-count', z: 'tab', wires: [] });
+      }
+      return flow;
+    },
+  };
+}
+
 export const CANDIDATES: Candidate[] = [
   // The kernel's own limit (bench/iperf-anchor.ts), flat out only; up to 1,024 B, where iperf's datagrams are not fragmented.
   { name: 'iperf', label: 'iperf 2, UDP multicast (the kernel, no Node.js)', group: '239.1.1.9', port: 5009, maxSize: 1024, flatOutOnly: true },
@@ -86,6 +109,10 @@ export const CANDIDATES: Candidate[] = [
   // Batching (docs/wire-format.md): the messages of one turn packed into few datagrams, open and sealed.
   busCandidate('bus-batch', 'multicast-bus, lcm framing, batched', 5007, { framing: 'lcm', batch: true }),
   busCandidate('bus-sealed-batch', 'multicast-bus, lcm + sealed, batched', 5008, { framing: 'lcm', security: 'sealed', batch: true }),
+  // The receive side with many nodes (against bus-batch's one): 50 multicast in nodes on distinct filters (one
+  // matches), or all on the same one.
+  manyNodesCandidate('bus-50-filters', 'multicast-bus, lcm, batched, 50 multicast in on distinct filters', 5010, false),
+  manyNodesCandidate('bus-50-same', 'multicast-bus, lcm, batched, 50 multicast in on the same filter', 5011, true),
   {
     name: 'udp',
     label: 'core udp out / udp in (multicast)',

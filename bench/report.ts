@@ -27,6 +27,8 @@ const SHORT: Record<string, string> = {
   'bus-sealed': 'bus, sealed',
   'bus-batch': 'bus, lcm, batched',
   'bus-sealed-batch': 'bus, sealed, batched',
+  'bus-50-filters': 'bus, batched, 50 nodes, distinct filters',
+  'bus-50-same': 'bus, batched, 50 nodes, one filter',
   udp: 'core udp nodes',
   mqtt: 'MQTT (aedes)',
 };
@@ -40,6 +42,8 @@ const COLOR: Record<string, string> = {
   'bus-sealed': '#8e44ad',
   'bus-batch': '#f1c40f',
   'bus-sealed-batch': '#b7950b',
+  'bus-50-filters': '#5d6d7e',
+  'bus-50-same': '#85929e',
   udp: '#2980b9',
   mqtt: '#16a085',
 };
@@ -297,6 +301,20 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   if (pick(cells, 'bus-sealed', 64, 1).length) {
     const sealed = versus(cells, ['bus-sealed', 0], ['bus-lcm', 0], 64, 1, 0, perSubscriber);
     targets.push(['sealed, 64 B, N = 1: ≥ 0.7× lcm', `${fmt(sealed, 2)}×`, sealed >= 0.7]);
+  }
+  if (pick(cells, 'bus-50-filters', 64, 1).length) {
+    const many = versus(cells, ['bus-50-filters', 0], ['bus-batch', 0], 64, 1, 0, perSubscriber);
+    targets.push(['50 multicast in on distinct filters (batched): ≥ 0.8× one node', `${fmt(many, 2)}×`, many >= 0.8]);
+  }
+  if (pick(cells, 'bus-50-same', 64, 1).length) {
+    const runs = pick(cells, 'bus-50-same', 64, 1);
+    const each = over(runs, perSubscriber);
+    const lost = over(runs, (c) => c.loss);
+    targets.push([
+      '50 multicast in on the same filter (batched): each gets every message; the cost (no target)',
+      `loss ${pct(lost)}; ${fmt(each)}/s to each node, ${fmt(each * 50)} node deliveries/s, ${fmt(versus(cells, ['bus-50-same', 0], ['bus-batch', 0], 64, 1, 0, perSubscriber) * 50, 2)}× one node's`,
+      lost === 0,
+    ]);
   }
   if (pick(cells, 'iperf', 64, 1).length) {
     const kernel = versus(cells, ['ceiling', 0], ['iperf', 0], 64, 1, 0, perSubscriber);

@@ -13,6 +13,12 @@ export interface BusReceiver extends BusSender {
   retained?: string;
   /** Whether it takes the bus's own presence events (topic `$bus/presence`) besides the senders' messages. */
   presence?: boolean;
+  /**
+   * The topic filters it wants now (topic-filter.ts): the bus hands it only messages with a topic one of them matches,
+   * found in an index rather than by asking every receiver (and every message without a topic, on raw framing).
+   * Absent: every message. When they change, call the bus's filtersChanged().
+   */
+  filters?(): readonly string[];
 }
 
 export type BusClient = BusSender | BusReceiver;

@@ -23,6 +23,7 @@ import { ReopeningSocket, type OpenAttempt, type SocketState } from './reopening
 import { SendQueue, type PublishOptions } from './send-queue';
 import { openSendSocket } from './send-socket';
 import { SenderDirectory, type DirectoryListing, type PresenceEvent } from './sender-directory';
+import { TopicIndex } from './topic-index';
 
 /** Counters of one bus, as the stats route returns them. */
 export interface BusStats {
@@ -78,6 +79,8 @@ export class MulticastBus {
   private readonly published = new PublishedTopics();
   private readonly announcer: PresenceAnnouncer | undefined;
   private readonly presenceCounts = { heard: 0, malformed: 0 };
+  // Which receivers a topic goes to (receiversFor); undefined once receivers or their filters change, made on use.
+  private routes: { index: TopicIndex<BusReceiver>; everything: BusReceiver[] } | undefined;
 
   constructor(
     readonly settings: BusSettings,
@@ -168,8 +171,14 @@ export class MulticastBus {
   /** Adds a listening node; the first one joins the group. */
   addReceiver(receiver: BusReceiver): void {
     this.receiver.add(receiver);
+    this.routes = undefined;
     if (receiver.retained !== undefined) this.reliableIn?.ask(receiver, receiver.retained);
     this.startWatching();
+  }
+
+  /** A receiver's filters changed (subscriptions set at runtime): messages are routed by its new ones from now on. */
+  filtersChanged(): void {
+    this.routes = undefined;
   }
 
   /** A registered receiver wants the retained values matching `filter` too (a subscription added at runtime). */
@@ -189,6 +198,7 @@ export class MulticastBus {
   remove(client: BusClient): Promise<void> {
     if (isReceiver(client)) {
       this.reliableIn?.forget(client);
+      this.routes = undefined;
       return this.receiver.remove(client);
     }
     const users = this.sender.currentUsers;
@@ -319,7 +329,26 @@ export class MulticastBus {
     this.hand([{ topic: PRESENCE_TOPIC, payload, address: event.address, port: event.port, event }]);
   }
 
-  /** Hands messages to every receiver, or to `only` (while it is registered). */
+  /**
+   * The receivers a message with `topic` goes to: those without filters, and those whose filters match it, looked up
+   * in an index made again whenever receivers or their filters change. A message without a topic goes to all.
+   */
+  private receiversFor(topic: string | undefined): Iterable<BusReceiver> {
+    if (topic === undefined) return this.receiver.currentUsers;
+    if (!this.routes) {
+      const index = new TopicIndex<BusReceiver>();
+      const everything: BusReceiver[] = [];
+      for (const client of this.receiver.currentUsers) {
+        if (!client.filters) everything.push(client);
+        else for (const filter of client.filters()) index.add(filter, client);
+      }
+      this.routes = { index, everything };
+    }
+    const matched = this.routes.index.match(topic);
+    return this.routes.everything.length === 0 ? matched : [...this.routes.everything, ...matched];
+  }
+
+  /** Hands messages to every receiver that wants them, or to `only` (while it is registered). */
   private hand(messages: BusMessage[], only?: BusReceiver): void {
     for (const message of messages) {
       if (!message.event) this.counts.messages++;
@@ -328,8 +357,9 @@ export class MulticastBus {
         const label = `${message.address}:${message.port}`;
         this.senders.heard(message.origin ?? label, label, message.topic ?? '', message.payload, message.lostBefore ?? 0);
       }
-      for (const client of this.receiver.currentUsers) {
-        if ((only && client !== only) || (message.event && !client.presence)) continue;
+      const clients = only ? (this.receiver.currentUsers.has(only) ? [only] : []) : this.receiversFor(message.topic);
+      for (const client of clients) {
+        if (message.event && !client.presence) continue;
         // One client's failure must neither starve the others nor escape into the socket's event, which would end
         // the process.
         try {

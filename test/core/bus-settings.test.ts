@@ -47,6 +47,7 @@ describe('bus settings', () => {
       iface: 'veth0',
       loopback: false,
       announce: 'false',
+      batch: 'true',
       framing: 'raw',
       maxDatagram: '65527',
       maxMessage: '1000',
@@ -61,6 +62,7 @@ describe('bus settings', () => {
         iface: 'veth0',
         loopback: false,
         announce: false,
+        batch: true,
         framing: 'raw',
         maxDatagram: 65527,
         maxMessage: 1000,
@@ -71,6 +73,16 @@ describe('bus settings', () => {
         replayWindow: 120,
       },
     });
+  });
+
+  it('batches only when told to (flows from before have no batch field)', () => {
+    const batches = (input: Record<string, unknown>) => {
+      const parsed = parseBusSettings(input);
+      return 'settings' in parsed && parsed.settings.batch;
+    };
+    assert.equal(batches({}), false);
+    assert.equal(batches({ batch: true }), true);
+    assert.equal(batches({ batch: 'false' }), false);
   });
 
   it('announces presence unless told not to (flows from before have no announce field)', () => {

@@ -27,6 +27,8 @@ export interface ReceiverAttachment {
    * does not listen shows `pausedText` on a grey ring. Resolves once the bus has let go of the node.
    */
   listening(on: boolean, pausedText?: string): Promise<void>;
+  /** The node's filters changed (dynamic subscriptions): the bus routes by the new ones from now on. */
+  filtersChanged(): void;
   /** While listening: asks reliable senders for the retained values matching `filter`, as at the start. */
   askRetained(filter: string): void;
 }
@@ -54,14 +56,16 @@ export function attachSender(RED: NodeAPI, node: Node, busId: string): SenderAtt
 }
 
 /**
- * Connects a multicast in to its config node (see attach); `listen` gets every message of the bus, and, when it starts,
- * the retained values of the topics `retained` matches (an LCM topic filter), marked `retained`.
+ * Connects a multicast in to its config node (see attach); `listen` gets the bus's messages whose topic `filters`
+ * matches (and those without a topic), and, when it starts, the retained values of the topics `retained` matches (an
+ * LCM topic filter), marked `retained`.
  */
 export function attachReceiver(
   RED: NodeAPI,
   node: Node,
   busId: string,
   listen: BusReceiver['onMessage'],
+  filters: () => readonly string[],
   retained?: string,
   startListening = true,
 ): ReceiverAttachment | undefined {
@@ -70,8 +74,8 @@ export function attachReceiver(
     node,
     busId,
     (label, bus) => new ReceiverTraffic(statusWords(RED, node.type), label, () => bus.summary().dropped),
-    // A node filters by topic itself, so it takes presence events too: only a filter naming `$bus/…` passes them.
-    { onMessage: listen, retained, presence: true },
+    // The bus hands a node what its filters match, presence events too: only a filter naming `$bus/…` passes them.
+    { onMessage: listen, filters, retained, presence: true },
     startListening,
   );
   if (!attached) return undefined;
@@ -86,6 +90,9 @@ export function attachReceiver(
         return Promise.resolve();
       }
       return registration.unregister();
+    },
+    filtersChanged() {
+      bus.filtersChanged();
     },
     askRetained(filter) {
       const receiver = registration.current();
@@ -111,7 +118,7 @@ function attach<T extends { text(): string }>(
   node: Node,
   busId: string,
   trafficOf: (label: string, bus: MulticastBus) => T,
-  listen?: Pick<BusReceiver, 'onMessage' | 'retained' | 'presence'>,
+  listen?: Pick<BusReceiver, 'onMessage' | 'filters' | 'retained' | 'presence'>,
   registerNow = true,
 ): { busNode: MulticastBusNode; bus: MulticastBus; status: ClientStatus; traffic: T; registration: Registration } | undefined {
   const busNode = busNodeOf(RED, busId);

@@ -72,7 +72,9 @@ export = function registerMulticastIn(RED: NodeAPI): void {
     // On LCM framing the node asks reliable senders, as it starts, for the retained values its filter matches; a
     // dynamic node starts with no subscription, and so without listening.
     const retained = framing === 'lcm' && !dynamic ? topic : undefined;
-    const attachment = attachReceiver(RED, node, config.bus, listen, retained, !dynamic);
+    // On raw framing messages carry no topic, and the bus hands them to every node whatever its filters.
+    const filters = dynamic ? () => subscriptions.list() : () => [topic];
+    const attachment = attachReceiver(RED, node, config.bus, listen, filters, retained, !dynamic);
     const unsubscribed = RED._('multicast-in.status.unsubscribed');
     if (dynamic) void attachment?.listening(false, unsubscribed);
 
@@ -88,11 +90,13 @@ export = function registerMulticastIn(RED: NodeAPI): void {
       }
       if (asked.action === 'subscribe') {
         const added = subscriptions.add(asked.filters);
+        attachment.filtersChanged();
         void attachment.listening(true);
         if (framing === 'lcm') for (const filter of added) attachment.askRetained(filter);
         return done();
       }
       subscriptions.remove(asked.filters);
+      attachment.filtersChanged();
       // The last subscription gone: the node stops listening, and the bus leaves the group when no other node listens.
       if (subscriptions.size === 0)
         attachment.listening(false, unsubscribed).then(
