@@ -14,6 +14,8 @@ export interface Candidate {
   port?: number;
   /** Measured flat out only: no paced latency rows (iperf paces by bandwidth, not by message). */
   flatOutOnly?: boolean;
+  /** Sent by sender-swarm.ts instead of a flow: this many LCM senders at once, `rate` messages per second in all. */
+  swarm?: { senders: number; rate: number };
   /** Whether its out node asks for reliable delivery (docs/reliability.md): the bench then reads the sender's repairs. */
   reliable?: boolean;
   publisher?(context: HostContext): Flow;
@@ -96,6 +98,13 @@ function manyNodesCandidate(name: string, label: string, port: number, sameFilte
   };
 }
 
+/** LCM senders outside Node-RED (sender-swarm.ts), `senders` of them at once, to a multicast in on each subscriber. */
+function swarmCandidate(name: string, label: string, port: number, senders: number): Candidate {
+  const base = busCandidate(name, label, port, { framing: 'lcm', announce: false });
+  // The receive side's cost per message, at a rate it sustains, not its limit.
+  return { ...base, publisher: undefined, maxSize: 64, flatOutOnly: true, swarm: { senders, rate: 30_000 } };
+}
+
 export const CANDIDATES: Candidate[] = [
   // The kernel's own limit (bench/iperf-anchor.ts), flat out only; up to 1,024 B, where iperf's datagrams are not fragmented.
   { name: 'iperf', label: 'iperf 2, UDP multicast (the kernel, no Node.js)', group: '239.1.1.9', port: 5009, maxSize: 1024, flatOutOnly: true },
@@ -113,6 +122,9 @@ export const CANDIDATES: Candidate[] = [
   // matches), or all on the same one.
   manyNodesCandidate('bus-50-filters', 'multicast-bus, lcm, batched, 50 multicast in on distinct filters', 5010, false),
   manyNodesCandidate('bus-50-same', 'multicast-bus, lcm, batched, 50 multicast in on the same filter', 5011, true),
+  // The receive side with many senders: one LCM sender, and 1,000 at once, at the same rate in all.
+  swarmCandidate('swarm-1', '1 LCM sender (a generator) to a multicast in', 5012, 1),
+  swarmCandidate('swarm-1000', '1,000 LCM senders at once (a generator) to a multicast in', 5013, 1000),
   {
     name: 'udp',
     label: 'core udp out / udp in (multicast)',

@@ -38,6 +38,12 @@ export interface Cell {
   brokerCpuUs?: number;
   p50us?: number;
   p99us?: number;
+  /** For many senders: CPU time (user + system) of the first subscriber per message it delivered, in µs; user alone. */
+  subscriberCpuUs?: number;
+  subscriberUserUs?: number;
+  /** For many senders: the senders the first subscriber's bus lists, and those it evicted to stay within its bound. */
+  sendersKnown?: number;
+  sendersEvicted?: number;
 }
 
 export interface Bench {
@@ -168,6 +174,7 @@ export async function measure(
   const quietMs = size >= 1_000_000 ? 2000 : 800;
   if (candidate.name === 'ceiling') return measureCeiling(bench, candidate, size, count, rate, subscribers, run, quietMs);
   if (candidate.name === 'iperf') return measureIperf(bench, candidate, size, subscribers, run);
+  if (candidate.swarm) return measureSwarm(bench, candidate, count, subscribers, run, quietMs);
   if (lossPercent === 0) return measureNodeRed(bench, candidate, size, count, rate, subscribers, run, quietMs);
   if (candidate.port === undefined) throw new Error(`${candidate.name}: loss is injected on a bus port, and it has none`);
   try {
@@ -178,6 +185,16 @@ export async function measure(
   } finally {
     for (const host of subscribers) removeLoss(bench.net, host);
   }
+}
+
+/** Zeroes the bench-count nodes on the subscribers; with `latency`, they sample each message's latency. */
+function resetTallies(bench: Bench, subscribers: Host[], latency: boolean): Promise<unknown> {
+  return Promise.all(subscribers.map((host) => bench.red[host.name].api('/bench/reset', { method: 'POST', body: { latency } })));
+}
+
+/** What each subscriber's counting node for `candidate` has counted so far. */
+function readTallies(bench: Bench, subscribers: Host[], candidate: Candidate): Promise<Tally[]> {
+  return Promise.all(subscribers.map(async (host) => (await bench.red[host.name].api('/bench/counts'))[`count-${candidate.name}`] as Tally));
 }
 
 /** The reliable sender's counters on the publisher's bus (docs/reliability.md), or none before its first reliable publish. */
@@ -199,13 +216,12 @@ async function measureNodeRed(
   const n = subscribers.length;
 
   const pub = bench.red[bench.publisher.name];
-  await Promise.all(subscribers.map((host) => bench.red[host.name].api('/bench/reset', { method: 'POST', body: { latency: rate > 0 } })));
+  await resetTallies(bench, subscribers, rate > 0);
   const repairsBefore = candidate.reliable ? await senderCounts(bench, candidate) : null;
   const cpuBefore = cpuTime(pub.pid);
   const brokerBefore = candidate.name === 'mqtt' && bench.brokerPid ? cpuTime(bench.brokerPid) : undefined;
   const load = await pub.api(`/bench/load/load-${candidate.name}`, { method: 'POST', body: { size, count, rate, topic: 'bench' } });
-  const read = async () =>
-    Promise.all(subscribers.map(async (host) => (await bench.red[host.name].api('/bench/counts'))[`count-${candidate.name}`] as Tally));
+  const read = () => readTallies(bench, subscribers, candidate);
   const tallies = await settle(read, load.sent, quietMs);
   const publisherCpu = since(cpuBefore, cpuTime(pub.pid));
   const brokerCpu = brokerBefore === undefined ? undefined : since(brokerBefore, cpuTime(bench.brokerPid!));
@@ -254,4 +270,44 @@ async function measureCeiling(
   } finally {
     for (const receiver of receivers) receiver.quit();
   }
+}
+
+/** Where each many-senders candidate's senders go on numbering, from one measurement to the next. */
+const swarmSeqs = new Map<string, number>();
+
+/**
+ * Many senders (sender-swarm.ts) to a multicast in on each subscriber, paced at a rate the receive side sustains:
+ * what the first subscriber's Node-RED spends per message delivered, and what its bus's table of senders holds.
+ */
+async function measureSwarm(bench: Bench, candidate: Candidate, count: number, subscribers: Host[], run: number, quietMs: number): Promise<Cell> {
+  const { senders, rate } = candidate.swarm!;
+  const first = bench.red[subscribers[0].name];
+  // Each measurement goes on numbering where the last of this candidate left off, warm-up included.
+  const firstSeq = swarmSeqs.get(candidate.name) ?? 0;
+  swarmSeqs.set(candidate.name, firstSeq + Math.ceil(count / senders));
+  await resetTallies(bench, subscribers, false);
+  const before = cpuTime(first.pid);
+  const swarm = bench.net.spawn(bench.publisher, process.execPath, [
+    `${bench.buildDir}/sender-swarm.js`,
+    candidate.group!,
+    String(candidate.port),
+    bench.publisher.address,
+    String(senders),
+    String(count),
+    String(rate),
+    String(firstSeq),
+  ]);
+  const load = JSON.parse(await new RawPeer(swarm).next()) as { sent: number; startNs: string; endNs: string; userUs: number; systemUs: number };
+  const read = () => readTallies(bench, subscribers, candidate);
+  const tallies = await settle(read, load.sent, quietMs);
+  const used = since(before, cpuTime(first.pid));
+  const stats = (await first.api(`/multicast-bus/bus-${candidate.name}/stats`)) as { presence: { senders: number; evicted: number } };
+  const cell = summarize(candidate, 64, rate, run, subscribers.length, load, tallies, { user: load.userUs, system: load.systemUs });
+  return {
+    ...cell,
+    subscriberCpuUs: (used.user + used.system) / Math.max(1, tallies[0].count),
+    subscriberUserUs: used.user / Math.max(1, tallies[0].count),
+    sendersKnown: stats.presence.senders,
+    sendersEvicted: stats.presence.evicted,
+  };
 }

@@ -316,6 +316,23 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       lost === 0,
     ]);
   }
+  const swarmRate = cells.find((c) => c.candidate === 'swarm-1000')?.rate;
+  if (swarmRate && pick(cells, 'swarm-1', 64, 1, swarmRate).length) {
+    const cost = versus(cells, ['swarm-1000', 0], ['swarm-1', 0], 64, 1, swarmRate, (c) => c.subscriberCpuUs ?? NaN);
+    const many = pick(cells, 'swarm-1000', 64, 1, swarmRate);
+    const listed = Math.max(...many.map((c) => c.sendersKnown ?? NaN));
+    targets.push([
+      `1,000 senders at ${fmt(swarmRate)}/s in all: the receiving Node-RED's CPU per message ≤ 1.2× one sender's; the table of senders bounded`,
+      `${fmt(cost, 2)}× (${fmt(
+        over(many, (c) => c.subscriberCpuUs ?? NaN),
+        1,
+      )} µs against ${fmt(
+        over(pick(cells, 'swarm-1', 64, 1, swarmRate), (c) => c.subscriberCpuUs ?? NaN),
+        1,
+      )}); ${fmt(listed)} senders listed, at most 1,024 kept, about 1.4 KiB each (test/core/sender-memory.test.ts)`,
+      cost <= 1.2 && listed <= 1024,
+    ]);
+  }
   if (pick(cells, 'iperf', 64, 1).length) {
     const kernel = versus(cells, ['ceiling', 0], ['iperf', 0], 64, 1, 0, perSubscriber);
     const batchedVsKernel = versus(cells, ['bus-batch', 0], ['iperf', 0], 64, 1, 0, perSubscriber);

@@ -39,7 +39,12 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 
 async function buildPeers(): Promise<void> {
   await build({
-    entryPoints: [join(__dirname, 'nodes/bench-nodes.ts'), join(__dirname, 'raw-peer.ts'), join(__dirname, 'mqtt-broker.ts')],
+    entryPoints: [
+      join(__dirname, 'nodes/bench-nodes.ts'),
+      join(__dirname, 'raw-peer.ts'),
+      join(__dirname, 'mqtt-broker.ts'),
+      join(__dirname, 'sender-swarm.ts'),
+    ],
     outdir: buildDir,
     entryNames: '[name]',
     bundle: true,
@@ -69,7 +74,8 @@ async function main(): Promise<void> {
   await buildPeers();
   const only = option('only')?.split(',') ?? (ci ? ['ceiling', ...Object.keys(CI_FLOORS)] : undefined);
   const candidates = only ? CANDIDATES.filter((c) => only.includes(c.name)) : CANDIDATES;
-  const nodeRedCandidates = candidates.filter((c) => c.publisher);
+  const publishingFlows = candidates.filter((c) => c.publisher);
+  const subscribingFlows = candidates.filter((c) => c.subscriber);
   const cells: Cell[] = [];
   const record = (cell: Cell) => {
     cells.push(cell);
@@ -79,7 +85,10 @@ async function main(): Promise<void> {
         `loss ${(cell.loss * 100).toFixed(2)}%, pub CPU ${cell.publisherCpuUs.toFixed(1)} µs/msg (user ${cell.publisherUserUs.toFixed(1)})` +
         (cell.brokerCpuUs !== undefined ? `, broker ${cell.brokerCpuUs.toFixed(1)} µs/msg` : '') +
         (cell.p99us !== undefined ? `, p50 ${(cell.p50us! / 1000).toFixed(2)} ms, p99 ${(cell.p99us / 1000).toFixed(2)} ms` : '') +
-        (cell.repairs !== undefined ? `, ${cell.repairs} repairs (${cell.repairsGone} gone)` : ''),
+        (cell.repairs !== undefined ? `, ${cell.repairs} repairs (${cell.repairsGone} gone)` : '') +
+        (cell.subscriberCpuUs !== undefined
+          ? `, subscriber CPU ${cell.subscriberCpuUs.toFixed(1)} µs/msg (user ${cell.subscriberUserUs!.toFixed(1)}), senders listed ${cell.sendersKnown} (evicted ${cell.sendersEvicted})`
+          : ''),
     );
   };
   const fits = (c: Candidate, size: number) => c.maxSize === undefined || size <= c.maxSize;
@@ -115,20 +124,21 @@ async function main(): Promise<void> {
       const context = (address: string) => ({ address, broker: net.hosts.broker.address });
       await deployFlow(
         red.pub,
-        nodeRedCandidates.flatMap((c) => c.publisher!(context(net.hosts.pub.address))),
+        publishingFlows.flatMap((c) => c.publisher!(context(net.hosts.pub.address))),
       );
       await Promise.all(
         subscriberNames.map((name) =>
           deployFlow(
             red[name],
-            nodeRedCandidates.flatMap((c) => c.subscriber!(context(net.hosts[name].address))),
+            subscribingFlows.flatMap((c) => c.subscriber!(context(net.hosts[name].address))),
           ),
         ),
       );
       log(`N=${n}: ${n + 1} Node-RED runtimes up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
       // Warm up: connects MQTT, lets the JIT settle, and checks every candidate delivers before measuring.
-      for (const candidate of candidates.filter((c) => !c.flatOutOnly)) {
+      // (iperf has no JIT to warm.)
+      for (const candidate of candidates.filter((c) => c.name !== 'iperf')) {
         const warm = await measure(bench, candidate, 64, 2000, 0, n, 0);
         if (warm.loss > 0.5) log(`warning: ${candidate.name} lost ${(warm.loss * 100).toFixed(0)}% while warming up`);
       }
