@@ -96,8 +96,10 @@ export class BoundKey {
   }
 }
 
+// The nonce of the frame being sealed or opened now: createCipheriv and createDecipheriv copy it, so one will do.
+const nonce = Buffer.alloc(12);
+
 function nonceFor(counter: bigint): Buffer {
-  const nonce = Buffer.alloc(12);
   nonce.writeBigUInt64BE(counter, 4);
   return nonce;
 }
@@ -108,7 +110,8 @@ export class Sealer {
   private readonly tag: Buffer;
   private readonly key: KeyObject;
   private readonly id: number;
-  private counter = 0n;
+  // A number, not a bigint: exact up to 2^53 frames, more than a million a second for 285 years.
+  private counter = 0;
 
   constructor(
     bound: BoundKey,
@@ -119,22 +122,36 @@ export class Sealer {
     this.id = bound.id;
   }
 
-  /** Seals one datagram (given as its parts, e.g. an LCM header and a payload view). */
+  /**
+   * Seals one datagram (given as its parts, e.g. an LCM header and a payload view). One cipher per frame is what
+   * Node's crypto allows for GCM with a new nonce; around it, the frame is written into one buffer, with one update.
+   */
   seal(parts: Buffer[]): Buffer {
-    const header = Buffer.allocUnsafe(SEALED_HEADER_BYTES);
-    header.writeUInt32BE(SEALED_MAGIC, 0);
-    header.writeUInt32BE(this.id, 4);
-    this.session.copy(header, 8);
-    this.tag.copy(header, 16);
+    // A batch or a raw datagram comes as one buffer behind an empty header: no copy for it.
+    const plain = parts.length === 1 ? parts[0] : parts.length === 2 && parts[0].length === 0 ? parts[1] : Buffer.concat(parts);
+    const frame = Buffer.allocUnsafe(SEALED_HEADER_BYTES + plain.length + SEALED_TAG_BYTES);
+    frame.writeUInt32BE(SEALED_MAGIC, 0);
+    frame.writeUInt32BE(this.id, 4);
+    this.session.copy(frame, 8);
+    this.tag.copy(frame, 16);
     const counter = this.counter++;
-    header.writeBigUInt64BE(counter, 24);
-    header.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 32);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonceFor(counter));
-    cipher.setAAD(header);
-    const body = parts.map((part) => cipher.update(part));
-    body.push(cipher.final());
-    return Buffer.concat([header, ...body, cipher.getAuthTag()]);
+    writeUInt64(frame, counter, 24);
+    writeUInt64(frame, Math.max(0, Math.floor(this.now())), 32);
+    nonce.writeUInt32BE(Math.floor(counter / 2 ** 32), 4);
+    nonce.writeUInt32BE(counter >>> 0, 8);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    cipher.setAAD(frame.subarray(0, SEALED_HEADER_BYTES));
+    const written = cipher.update(plain).copy(frame, SEALED_HEADER_BYTES);
+    cipher.final();
+    cipher.getAuthTag().copy(frame, SEALED_HEADER_BYTES + written);
+    return frame;
   }
+}
+
+/** Writes a whole number below 2^53 as 8 bytes, big-endian, without a bigint. */
+function writeUInt64(bytes: Buffer, value: number, offset: number): void {
+  bytes.writeUInt32BE(Math.floor(value / 2 ** 32), offset);
+  bytes.writeUInt32BE(value >>> 0, offset + 4);
 }
 
 /** A sealed frame's header, read without any key. */
@@ -174,7 +191,9 @@ export function unseal(bytes: Buffer, header: SealedHeader, sessionKey: KeyObjec
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return Buffer.concat([plain, decipher.final()]);
+    // GCM gives everything in update(); final() only checks the tag.
+    const rest = decipher.final();
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
   } catch {
     return undefined;
   } finally {
