@@ -29,6 +29,8 @@ const SHORT: Record<string, string> = {
   'bus-sealed-batch': 'bus, sealed, batched',
   'bus-50-filters': 'bus, batched, 50 nodes, distinct filters',
   'bus-50-same': 'bus, batched, 50 nodes, one filter',
+  'swarm-1': '1 LCM sender to a multicast in',
+  'swarm-1000': '1,000 LCM senders to a multicast in',
   udp: 'core udp nodes',
   mqtt: 'MQTT (aedes)',
 };
@@ -44,9 +46,14 @@ const COLOR: Record<string, string> = {
   'bus-sealed-batch': '#b7950b',
   'bus-50-filters': '#5d6d7e',
   'bus-50-same': '#85929e',
+  'swarm-1': '#6c3483',
+  'swarm-1000': '#a569bd',
   udp: '#2980b9',
   mqtt: '#16a085',
 };
+/** What the tables call a candidate: its short name, else its label. */
+const short = (name: string) => SHORT[name] ?? CANDIDATES.find((c) => c.name === name)?.label ?? name;
+const colorOf = (name: string) => COLOR[name] ?? '#777777';
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
@@ -101,7 +108,10 @@ const aggregate = (cell: Cell) => cell.delivered.reduce((a, b) => a + b, 0);
 export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   const sizes = [...new Set(cells.filter((c) => c.rate === 0).map((c) => c.size))].sort((a, b) => a - b);
   const fanout = [...new Set(cells.map((c) => c.subscribers))].sort((a, b) => a - b);
-  const names = CANDIDATES.map((c) => c.name).filter((name) => cells.some((c) => c.candidate === name));
+  // The many-senders rows are paced only: they are read in the targets, not in the tables of flat-out rates.
+  const names = CANDIDATES.filter((c) => !c.swarm)
+    .map((c) => c.name)
+    .filter((name) => cells.some((c) => c.candidate === name));
   const lines: string[] = [];
   const row = (values: string[]) => lines.push(`| ${values.join(' | ')} |`);
 
@@ -113,17 +123,17 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   lines.push(
     '### Throughput, one subscriber',
     '',
-    'Messages delivered per second (and MB/s of payload), sending flat out; loss; share of the raw ceiling.',
+    'Messages delivered per second (and MB/s of payload), sending flat out; loss; share of the raw ceiling. n/a: not measured at that size (raw framing and the udp nodes carry one datagram per message; iperf and batching are measured up to 1 kB, the 50-node rows at 64 B).',
     '',
   );
   row(['', ...sizes.map(sizeLabel)]);
   row(['---', ...sizes.map(() => '---:')]);
   for (const name of names) {
     row([
-      SHORT[name],
+      short(name),
       ...sizes.map((size) => {
         const runs = pick(cells, name, size, 1);
-        if (!runs.length) return 'n/a (one datagram)';
+        if (!runs.length) return 'n/a';
         const rate = over(runs, perSubscriber);
         const loss = over(runs, (c) => c.loss);
         return `${fmt(rate)}/s, ${fmt((rate * size) / 1e6, 1)} MB/s, loss ${pct(loss)}${name === 'ceiling' ? '' : `, ${pct(ratio(cells, name, size, 1, perSubscriber))}`}`;
@@ -146,7 +156,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       if (!runs.length) continue;
       const broker = over(runs, (c) => c.brokerCpuUs ?? NaN);
       row([
-        n === fanout[0] ? SHORT[name] : '',
+        n === fanout[0] ? short(name) : '',
         String(n),
         `${fmt(over(runs, perSubscriber))}/s`,
         `${fmt(over(runs, aggregate))}/s`,
@@ -176,7 +186,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   row(['---', ...fanout.map(() => '---:')]);
   for (const name of names) {
     row([
-      SHORT[name],
+      short(name),
       ...fanout.map((n) => {
         const runs = pick(cells, name, 64, n, info.latencyRate);
         if (!runs.length) return '–';
@@ -193,7 +203,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     ['bus-lcm', loss],
     ['bus-reliable', loss],
   ];
-  const lossLabel = ([name, percent]: [string, number]) => `${SHORT[name]}, ${percent}% loss`;
+  const lossLabel = ([name, percent]: [string, number]) => `${short(name)}, ${percent}% loss`;
   if (reliableSizes.length) {
     lines.push(
       '',
@@ -419,8 +429,8 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       yLabel: 'µs of CPU per message',
       series: [
         ...names.map((name) => ({
-          name: `${SHORT[name]}${name === 'mqtt' ? ', publisher' : ''}`,
-          color: COLOR[name],
+          name: `${short(name)}${name === 'mqtt' ? ', publisher' : ''}`,
+          color: colorOf(name),
           values: fanout.map((n) => over(pick(cells, name, 64, n), (c) => c.publisherUserUs)),
         })),
         {
@@ -446,7 +456,7 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       xLabel: 'subscribers',
       yLabel: 'messages delivered per second',
       series: names
-        .map((name) => ({ name: SHORT[name], color: COLOR[name], values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) }))
+        .map((name) => ({ name: short(name), color: colorOf(name), values: fanout.map((n) => over(pick(cells, name, 64, n), aggregate)) }))
         .map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : null)) })),
     }),
   );
@@ -459,8 +469,8 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
       yLabel: 'MB/s (log scale)',
       logY: true,
       series: [...nodeRed, 'ceiling'].map((name) => ({
-        name: SHORT[name],
-        color: COLOR[name],
+        name: short(name),
+        color: colorOf(name),
         dashed: name === 'ceiling',
         values: sizes.map((size) => {
           const runs = pick(cells, name, size, 1);
