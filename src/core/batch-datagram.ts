@@ -55,9 +55,11 @@ export function packBatches(messages: OutgoingDatagram[], maxDatagram: number): 
 }
 
 /**
- * The messages of a batch, each a whole LC02 datagram (views into `bytes`, not copies), or undefined when the batch is
- * malformed: an entry that runs past the end, one that is not a whole LC02 message (a fragment, a control frame,
- * another batch), or no entry at all. Never throws, whatever the bytes; the entries are at most one per 11 bytes.
+ * The messages of a batch, each a whole LC02 datagram, or undefined when the batch is malformed: an entry that runs
+ * past the end, one that is not a whole LC02 message (a fragment, a control frame, another batch), or no entry at
+ * all. Never throws, whatever the bytes; the entries are at most one per 11 bytes. Each entry is a copy: a message
+ * kept (held in order behind a gap, or by a flow) keeps its own bytes alive, never the whole batch, as an unbatched
+ * datagram would.
  */
 export function unpackBatch(bytes: Buffer): Buffer[] | undefined {
   if (!isBatch(bytes)) return undefined;
@@ -70,7 +72,7 @@ export function unpackBatch(bytes: Buffer): Buffer[] | undefined {
     // The least LC02 message: its header and an empty channel's NUL.
     if (length < LC02_HEADER_BYTES + 1 || at + length > bytes.length) return undefined;
     if (bytes.readUInt32BE(at) !== LC02_MAGIC) return undefined;
-    entries.push(bytes.subarray(at, at + length));
+    entries.push(Buffer.from(bytes.subarray(at, at + length)));
     at += length;
   }
   return entries.length > 0 ? entries : undefined;

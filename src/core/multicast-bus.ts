@@ -203,7 +203,9 @@ export class MulticastBus {
     }
     const users = this.sender.currentUsers;
     if (!(users.size === 1 && users.has(client))) return this.sender.remove(client);
-    // The last sender: goodbye goes out while the socket is still open, so listeners see it offline at once.
+    // The last sender: what it batched this turn goes out first, then goodbye while the socket is still open, so
+    // listeners see it offline at once and hear nothing from it after.
+    this.queue.flush();
     return (this.announcer?.stop() ?? Promise.resolve()).then(() => {
       const leaving = this.sender.remove(client);
       if (this.sender.currentUsers.size > 0) return leaving;
@@ -215,6 +217,7 @@ export class MulticastBus {
 
   /** Closes both sockets and forgets every client; messages still waiting to be sent fail. */
   async close(): Promise<void> {
+    this.queue.flush();
     await this.announcer?.stop();
     this.stopHousekeeping();
     this.watch.stop();

@@ -124,7 +124,7 @@ export class SendQueue {
 
   /** The last sending node left: what still waits fails now rather than go out after it, or at its deadline. */
   abandon(): void {
-    // Published before the sender left, on an open socket: it goes out now.
+    // Published before the sender left: it goes out now, if a socket is still open.
     this.flush();
     this.abandonedBelow = this.nextTicket;
     this.wake();
@@ -165,11 +165,17 @@ export class SendQueue {
     return sent;
   }
 
-  /** Sends this turn's batch now, if there is one; each of its messages settles when the socket took its datagram. */
-  private flush(): void {
+  /**
+   * Sends this turn's batch now, if there is one; each of its messages settles when the socket took its datagram. The
+   * bus calls it before its last sender leaves, so that nothing batched goes out after its goodbye, or not at all.
+   */
+  flush(): void {
     const batch = this.batch;
     if (!batch) return;
     this.batch = undefined;
+    // A send side that reopened since (an interface change) sends on its new socket: the messages are numbered
+    // already, and a receiver takes the new port for a new stream. Closed and not open again: they fail below.
+    const socket = this.side.socket() ?? batch.socket;
     const settle = (error?: unknown) => {
       for (const { resolve, reject } of batch.settlers) {
         if (error) reject(error);
@@ -177,7 +183,7 @@ export class SendQueue {
       }
     };
     const { port, group } = this.side;
-    sendDatagrams(batch.socket, batch.batching.pack(batch.messages), port, group).then(
+    sendDatagrams(socket, batch.batching.pack(batch.messages), port, group).then(
       () => {
         this.counts.sent += batch.messages.length;
         settle();

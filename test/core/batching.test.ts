@@ -12,7 +12,8 @@ import { LcmFraming } from '../../src/core/lcm-framing';
 import { MulticastBus } from '../../src/core/multicast-bus';
 import { SEALED_OVERHEAD } from '../../src/core/sealed-frame';
 import { SealedFraming } from '../../src/core/sealed-framing';
-import { numbers, openPair } from '../support/bus-listener';
+import { listener, numbers, openPair } from '../support/bus-listener';
+import { nextPort } from '../support/ports';
 import { requirePrivateNetwork } from '../support/private-network';
 import { until } from '../support/until';
 
@@ -38,6 +39,17 @@ describe('batching', () => {
       assert.ok(packed.length < 40 / 5, `${packed.length} datagrams for 40 messages`);
       // One message: as it is, the header and payload apart, as LCM peers read it.
       assert.deepEqual(packBatches([messages[0]], 1400), [messages[0]]);
+    });
+
+    it('gives each message bytes of its own, so a message kept does not keep the whole batch alive', () => {
+      const [[, packed]] = packBatches([lc02('A', 'x'.repeat(40), 1), lc02('B', 'y', 2)], 1400);
+      // A datagram as the socket hands it over: in memory of its own.
+      const memory = new ArrayBuffer(packed.length);
+      const datagram = Buffer.from(memory);
+      packed.copy(datagram);
+      const entries = unpackBatch(datagram)!;
+      assert.equal(entries.length, 2);
+      for (const entry of entries) assert.notEqual(entry.buffer, memory);
     });
 
     it('is written as the wire format says: "MCBP", then a 16-bit length before each LC02 message', () => {
@@ -167,6 +179,32 @@ describe('batching', () => {
         ['alone', 'small', 'large', 'small'],
       );
       assert.deepEqual(inn.messages[2].payload, large);
+    });
+
+    it('sends what was batched before its last sender leaves, ahead of the goodbye', async () => {
+      const port = nextPort();
+      const sending = bus(port, { batch: true, announce: true });
+      const receiving = bus(port, {});
+      // A sender, not a listener: the bus tells them apart by onMessage.
+      const out = { phase: '', onState: (state: { phase: string }) => (out.phase = state.phase) };
+      const inn = Object.assign(listener(), { presence: true });
+      sending.addSender(out);
+      receiving.addReceiver(inn);
+      await until('both sides ready', () => out.phase === 'ready' && inn.phase === 'ready', { every: 5 });
+      await until('the online event', () => inn.messages.some((m) => m.event?.event === 'online'));
+      const sent = [sending.publish('last/words', Buffer.from('1')), sending.publish('last/words', Buffer.from('2'))];
+      const leaving = sending.remove(out);
+      await Promise.all([...sent, leaving]);
+      await until(
+        () =>
+          `the messages and the goodbye: ${JSON.stringify(inn.messages.map((m) => m.topic + (m.event ? ':' + m.event.event : '')))} ${JSON.stringify(receiving.stats().presence)} ${JSON.stringify(sending.stats().presence)}`,
+        () => inn.messages.some((m) => m.event?.event === 'offline'),
+      );
+      assert.deepEqual(
+        inn.messages.filter((m) => !m.event || m.event.event === 'offline').map((m) => m.topic),
+        ['last/words', 'last/words', '$bus/presence'],
+        'both messages, then offline',
+      );
     });
 
     it('rejects a message that cannot be sent at once, and sends the rest of its turn', async () => {
