@@ -10,7 +10,7 @@ export interface HoldLimits {
   maxMessages: number;
 }
 
-// The NAK scheduler gives a gap up after its eight asks (about 340 ms of asking); this is only the backstop. It is longer
+// The NAK scheduler gives a gap up after its twelve asks (about 500 ms of asking); this is only the backstop. It is longer
 // than those asks by far because the asks count attempts and this counts time: a process that stalls (a long garbage
 // collection, a starved CPU) must not wake to find every held gap expired before it could ask again. It stays under
 // the sender's 2 s repair window, past which nothing could be repaired anyway.

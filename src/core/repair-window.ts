@@ -7,7 +7,7 @@ export interface RepairWindowLimits {
   maxMessages: number;
 }
 
-/** Longer than a receiver's whole repair cycle (its asks, about 340 ms, and the hold's 1.5 s backstop); bounded in bytes so a
+/** Longer than a receiver's whole repair cycle (its asks, about 500 ms, and the hold's 1.5 s backstop); bounded in bytes so a
  * burst of large messages cannot hold memory (docs/reliability.md). */
 export const DEFAULT_REPAIR_WINDOW: RepairWindowLimits = { maxAgeMs: 2000, maxBytes: 8 * 1024 * 1024, maxMessages: 10_000 };
 
