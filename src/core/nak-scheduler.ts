@@ -20,8 +20,8 @@ export interface NakTiming {
 
 // Twelve asks 40 ms apart: at 20% loss a datagram whose repair is lost every time is 0.2^12 (about 1 in 240 million).
 // With eight (0.2^8, 1 in 400,000), the network test's 20% run (about 13,000 lost datagrams) gave one up about once
-// in 30 runs, and CI saw it. The last
-// ask (back-off + 440 ms) still comes well before the in-order hold's backstop (1.5 s) and the sender's 2 s window.
+// in 30 runs, and CI saw it. The last ask (back-off + 440 ms) still comes well before the in-order hold's backstop
+// (1.5 s) and the sender's 2 s window.
 const DEFAULT_TIMING: NakTiming = { backoffMs: 20, retryMs: 40, maxRetries: 12, maxPending: 10_000 };
 const LAST_FRAGMENT = 0xffff;
 

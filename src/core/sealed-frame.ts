@@ -137,8 +137,7 @@ export class Sealer {
     const counter = this.counter++;
     writeUInt64(frame, counter, 24);
     writeUInt64(frame, Math.max(0, Math.floor(this.now())), 32);
-    nonce.writeUInt32BE(Math.floor(counter / 2 ** 32), 4);
-    nonce.writeUInt32BE(counter >>> 0, 8);
+    writeUInt64(nonce, counter, 4);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
     cipher.setAAD(frame.subarray(0, SEALED_HEADER_BYTES));
     const written = cipher.update(plain).copy(frame, SEALED_HEADER_BYTES);

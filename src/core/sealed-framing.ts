@@ -105,7 +105,7 @@ export class SealedFraming implements Framing {
     // The inner framing's batching, with one seal per datagram that goes out: a batch is sealed once, as a whole.
     const batching = inner.batching;
     this.batching = batching && {
-      encodePlain: (topic, payload, plain) => batching.encodePlain(topic, payload, plain),
+      encodePlain: batching.encodePlain,
       pack: (messages) => this.sealAll(batching.pack(messages)),
       seal: (datagrams) => this.sealAll(datagrams),
     };

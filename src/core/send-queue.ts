@@ -176,19 +176,9 @@ export class SendQueue {
     // A send side that reopened since (an interface change) sends on its new socket: the messages are numbered
     // already, and a receiver takes the new port for a new stream. Closed and not open again: they fail below.
     const socket = this.side.socket() ?? batch.socket;
-    const settle = (error?: unknown) => {
-      for (const { resolve, reject } of batch.settlers) {
-        if (error) reject(error);
-        else resolve();
-      }
-    };
-    const { port, group } = this.side;
-    sendDatagrams(socket, batch.batching.pack(batch.messages), port, group).then(
-      () => {
-        this.counts.sent += batch.messages.length;
-        settle();
-      },
-      (error: Error & { size?: number }) => settle(new BusError(socketProblem(error, 'send', { group, port, size: error.size ?? 0 }))),
+    this.sendBurst(socket, batch.batching.pack(batch.messages), batch.messages.length).then(
+      () => batch.settlers.forEach(({ resolve }) => resolve()),
+      (error: unknown) => batch.settlers.forEach(({ reject }) => reject(error)),
     );
   }
 
@@ -251,7 +241,7 @@ export class SendQueue {
     let socket = open.socket;
     for (let start = 0; start < datagrams.length; start += SEND_WINDOW) {
       const last = start + SEND_WINDOW >= datagrams.length;
-      await this.sendBurst(socket, datagrams.slice(start, start + SEND_WINDOW), last);
+      await this.sendBurst(socket, datagrams.slice(start, start + SEND_WINDOW), last ? 1 : 0);
       if (last) break;
       await nextTurn();
       // Receivers put fragments together by their source: a message begun on one socket cannot finish on another.
@@ -267,12 +257,15 @@ export class SendQueue {
     return encoded && ((datagrams) => encoded.call(this.side, topic, datagrams, options));
   }
 
-  /** Hands datagrams to the socket in order; settles when the socket is done with all of them. */
-  private sendBurst(socket: Socket, datagrams: OutgoingDatagram[], completesMessage = true): Promise<void> {
+  /**
+   * Hands datagrams to the socket in order; settles when the socket is done with all of them, counting the messages
+   * they complete as sent (a burst of a larger message's first fragments completes none, a batch many).
+   */
+  private sendBurst(socket: Socket, datagrams: OutgoingDatagram[], messagesCompleted = 1): Promise<void> {
     const { port, group } = this.side;
     return sendDatagrams(socket, datagrams, port, group).then(
       () => {
-        if (completesMessage) this.counts.sent++;
+        this.counts.sent += messagesCompleted;
       },
       (error: Error & { size?: number }) => {
         throw new BusError(socketProblem(error, 'send', { group, port, size: error.size ?? 0 }));
