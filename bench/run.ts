@@ -10,6 +10,7 @@ import type { NodeRedProcess } from '../testnet/node-red-process';
 import { createTopology } from '../testnet/topology';
 import { CANDIDATES, type Candidate } from './candidates';
 import { type Bench, type Cell, measure } from './measure';
+import { type CoreReceive, measureCoreReceive } from './core-receive';
 import { median, writeReport } from './report';
 
 const args = new Set(process.argv.slice(2));
@@ -24,12 +25,17 @@ const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name
 const SIZES = option('sizes')?.split(',').map(Number) ?? (ci ? [64] : [64, 1024, 64_000, 1_000_000]);
 const FANOUT = option('fanout')?.split(',').map(Number) ?? (ci ? [1] : [1, 2, 4, 8]);
 const RUNS = Number(option('runs') ?? (ci ? 5 : 3));
+// One subscriber is where the targets are read (lcm against the ceiling as the median of five): more runs there.
+const RUNS_ONE_SUBSCRIBER = Number(option('runs') ?? 5);
 const LATENCY_RATE = 2000;
-/** Paced lcm rows, as [size, share of the ceiling's rate]: no loss expected at any of them. */
+// Messages per latency measurement: with one subscriber 10,000 (five seconds, 100 beyond the p99), elsewhere 4,000.
+const LATENCY_COUNT = { one: LATENCY_RATE * 5, more: LATENCY_RATE * 2 };
+/** Paced lcm rows, as [size, share of the ceiling's rate]: the fastest without loss is the rate the receiver sustains. */
 const SUSTAINED: [number, number][] = [
   [64, 0.5],
   [1_000_000, 0.5],
   [1_000_000, 0.9],
+  [1_000_000, 1],
 ];
 /** Independent loss for the reliable rows: this share of the datagrams to the bus port dropped at each subscriber. */
 const LOSS_PERCENT = 5;
@@ -63,17 +69,29 @@ async function buildPeers(): Promise<void> {
   copyFileSync(join(__dirname, 'nodes/bench-nodes.html'), join(buildDir, 'bench-nodes.html'));
 }
 
+/** How many runs there were with one subscriber and with more. */
+function runsOf(cells: Cell[]): { one: number; more: number } {
+  const most = (subset: Cell[]) => Math.max(0, ...subset.map((c) => c.run));
+  return { one: most(cells.filter((c) => c.subscribers === 1)), more: most(cells.filter((c) => c.subscribers > 1)) };
+}
+
 async function main(): Promise<void> {
   if (args.has('--report-only')) {
     // Writes the docs again from the last run's figures, without measuring.
-    const last = JSON.parse(readFileSync(join(buildDir, 'last-run.json'), 'utf8')) as { machine: string; date: string; cells: Cell[] };
+    const last = JSON.parse(readFileSync(join(buildDir, 'last-run.json'), 'utf8')) as {
+      machine: string;
+      date: string;
+      cells: Cell[];
+      coreReceive?: CoreReceive[];
+    };
     writeReport(root, last.cells, {
       machine: last.machine,
       date: last.date,
-      runs: Math.max(...last.cells.map((c) => c.run)),
+      runs: runsOf(last.cells),
       counts: COUNTS,
       latencyRate: LATENCY_RATE,
       lossPercent: LOSS_PERCENT,
+      coreReceive: last.coreReceive,
     });
     return;
   }
@@ -95,7 +113,7 @@ async function main(): Promise<void> {
           : ''),
     );
   };
-  const fits = (c: Candidate, size: number) => c.maxSize === undefined || size <= c.maxSize;
+  const fits = (c: Candidate, size: number) => (c.maxSize === undefined || size <= c.maxSize) && (!c.sizes || c.sizes.includes(size));
   const lossCandidates = candidates.some((c) => c.reliable) ? candidates.filter((c) => c.name === 'bus-lcm' || c.reliable) : [];
 
   // A network per fanout: the publisher, the broker and exactly n subscribers on one bridge. The bridge floods
@@ -147,12 +165,13 @@ async function main(): Promise<void> {
         const warm = await measure(bench, candidate, 64, 2000, 0, n, 0);
         if (warm.loss > 0.5) log(`warning: ${candidate.name} lost ${(warm.loss * 100).toFixed(0)}% while warming up`);
       }
-      for (let run = 1; run <= RUNS; run++) {
+      const runs = n === 1 ? RUNS_ONE_SUBSCRIBER : RUNS;
+      for (let run = 1; run <= runs; run++) {
         for (const size of SIZES)
           for (const candidate of here) if (fits(candidate, size)) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run));
         if (!ci)
           for (const candidate of here.filter((c) => !c.flatOutOnly))
-            record(await measure(bench, candidate, 64, LATENCY_RATE * 2, LATENCY_RATE, n, run));
+            record(await measure(bench, candidate, 64, n === 1 ? LATENCY_COUNT.one : LATENCY_COUNT.more, LATENCY_RATE, n, run));
         // The reliable rows: best-effort and reliable lcm under the same independent loss, flat out and at the
         // latency rate; best-effort shows what the loss costs when nothing repairs it.
         if (!ci && lossCandidates.length) {
@@ -161,17 +180,17 @@ async function main(): Promise<void> {
           for (const candidate of lossCandidates) record(await measure(bench, candidate, 64, LATENCY_RATE * 2, LATENCY_RATE, n, run, LOSS_PERCENT));
         }
       }
-      if (!ci && n === 1 && ['ceiling', 'bus-lcm'].every((name) => candidates.some((c) => c.name === name)) && SIZES.length === 4) {
-        // Zero loss at a share of the ceiling's rate: lcm framing at half of it, 64 B and 1 MB; and 1 MB at 0.9 of it,
-        // the rate a flow that sends large messages as fast as the bus takes them holds to (flat out, a flow that
-        // hands over 60 MB at once meets the send queue's 16 MiB bound).
+      if (!ci && n === 1 && ['ceiling', 'bus-lcm'].every((name) => candidates.some((c) => c.name === name))) {
+        // Zero loss at a share of the ceiling's rate: lcm framing at half of it, 64 B and 1 MB; and 1 MB at 0.9 of it
+        // and at all of it, the rates a flow that sends large messages as fast as the bus takes them holds to (flat
+        // out, a flow that hands over 60 MB at once meets the send queue's 16 MiB bound).
         const lcm = candidates.find((c) => c.name === 'bus-lcm')!;
-        for (const [size, share] of SUSTAINED) {
+        for (const [size, share] of SUSTAINED.filter(([size]) => SIZES.includes(size))) {
           const ceiling = median(
             cells.filter((c) => c.candidate === 'ceiling' && c.size === size && c.subscribers === 1 && c.rate === 0).map((c) => c.delivered[0]),
           );
           const paced = Math.max(1, Math.round(ceiling * share));
-          for (let run = 1; run <= RUNS; run++) record(await measure(bench, lcm, size, Math.max(COUNTS[size], paced * 2), paced, 1, run));
+          for (let run = 1; run <= runs; run++) record(await measure(bench, lcm, size, Math.max(COUNTS[size], paced * 2), paced, 1, run));
         }
       }
       broker?.kill();
@@ -183,6 +202,13 @@ async function main(): Promise<void> {
     } finally {
       net.destroy();
     }
+  }
+
+  // With the many-senders rows: the bus core's own share of their cost per message, without sockets or Node-RED.
+  let coreReceive: CoreReceive[] | undefined;
+  if (!ci && candidates.some((c) => c.name === 'swarm-1000')) {
+    coreReceive = measureCoreReceive([1, 1000]);
+    log(`bus core, receive path alone: ${coreReceive.map((c) => `${c.senders} sender(s) ${c.nsPerMessage.toFixed(0)} ns/msg`).join(', ')}`);
   }
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node.js ${process.version}, Node-RED ${require('node-red/package.json').version}`;
@@ -203,12 +229,20 @@ async function main(): Promise<void> {
     }
   } else if (option('only') || option('sizes') || option('fanout')) {
     // Kept for a look (e.g. writeReport into a scratch copy of docs/), never written to the docs themselves.
-    writeFileSync(join(buildDir, 'narrowed-run.json'), JSON.stringify({ machine, date: new Date().toISOString().slice(0, 10), cells }));
+    writeFileSync(join(buildDir, 'narrowed-run.json'), JSON.stringify({ machine, date: new Date().toISOString().slice(0, 10), cells, coreReceive }));
     log('a narrowed run: docs/benchmarks.md left as it is (figures in bench/.build/narrowed-run.json)');
   } else {
     const date = new Date().toISOString().slice(0, 10);
-    writeFileSync(join(buildDir, 'last-run.json'), JSON.stringify({ machine, date, cells }));
-    writeReport(root, cells, { machine, date, runs: RUNS, counts: COUNTS, latencyRate: LATENCY_RATE, lossPercent: LOSS_PERCENT });
+    writeFileSync(join(buildDir, 'last-run.json'), JSON.stringify({ machine, date, cells, coreReceive }));
+    writeReport(root, cells, {
+      machine,
+      date,
+      runs: runsOf(cells),
+      counts: COUNTS,
+      latencyRate: LATENCY_RATE,
+      lossPercent: LOSS_PERCENT,
+      coreReceive,
+    });
     log('wrote docs/benchmarks.md, docs/benchmarks.json, docs/images/bench-*.svg');
   }
 }
