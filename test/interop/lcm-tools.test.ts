@@ -50,8 +50,8 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
     }
   });
 
-  async function loadBus(filter: string) {
-    const b = bus({ framing: 'lcm', port, iface: 'lo', ttl: 0 });
+  async function loadBus(filter: string, fields: Record<string, unknown> = {}) {
+    const b = bus({ framing: 'lcm', port, iface: 'lo', ttl: 0, ...fields });
     const received = sink();
     const inNode = multicastIn(b.id, received.id, { topic: filter, datatype: 'buffer' });
     const outNode = multicastOut(b.id);
@@ -83,17 +83,24 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
     assert.ok(seen.every((m) => m.multicast.lost === 0));
   });
 
-  it('lcm-logger records what multicast-out sends, small and fragmented, with channels and bytes intact', async () => {
+  /** lcm-logger recording the group into a file, started and joined; its log's events without LCM's own and the nudges. */
+  async function startLogger() {
     const log = join(dir, 'recorded.log');
     // LCM's own advice for large messages: a receive buffer big enough for a burst of fragments.
     const logger = spawn('lcm-logger', ['-f', `--lcm-url=${url}&recv_buf_size=8388608`, log], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(logger);
     let said = '';
     logger.stdout!.on('data', (chunk) => (said += chunk));
+    logger.stderr!.on('data', (chunk) => (said += chunk));
     await until('lcm-logger to open its log', () => said.includes('Opening log file'));
     // Its own membership, before any of ours: the group on lo.
     await until('lcm-logger to join the group', () => ip('maddr', 'show', 'dev', 'lo').includes('239.255.76.67'));
+    const logged = () => readLcmLog(readFileSync(log)).filter((e) => e.channel !== 'LCM_SELF_TEST' && e.channel !== 'NUDGE');
+    return { logger, logged, said: () => said };
+  }
 
+  it('lcm-logger records what multicast-out sends, small and fragmented, with channels and bytes intact', async () => {
+    const { logger, logged } = await startLogger();
     const { sender } = await loadBus('nothing-here');
     const sent = [
       { channel: 'STATUS', data: patterned(100, 5) },
@@ -104,7 +111,6 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
 
     // lcm-logger flushes its file when an event arrives at least --flush-interval (100 ms) after the last flush, or on
     // exit: nudge it with a further event until all we sent is in the file, then stop it as a user would, with Ctrl-C.
-    const logged = () => readLcmLog(readFileSync(log)).filter((e) => e.channel !== 'LCM_SELF_TEST' && e.channel !== 'NUDGE');
     await until(
       () => `lcm-logger to write all ${sent.length} messages; it wrote ${logged().length}`,
       () => {
@@ -121,6 +127,38 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
     assert.deepEqual(
       recorded.map((e) => [e.channel, e.data.length, sha(e.data)]),
       sent.map((m) => [m.channel, m.data.length, sha(m.data)]),
+    );
+  });
+
+  it('with Batch on, lcm-logger records every message sent alone and none of a batch, as the help says, and keeps running', async () => {
+    const { logger, logged, said } = await startLogger();
+    const { sender } = await loadBus('nothing-here', { batch: true });
+    // Each step is one turn of the event loop, 150 ms apart: a message alone goes out as plain LC02; 20 together as
+    // two MCBP batches (1,400 bytes hold 17), 3 together as one, which LCM does not know.
+    const turn = (messages: { topic: string; payload: Buffer }[]) =>
+      new Promise((resolve) => setTimeout(resolve, 150)).then(() => messages.forEach((m) => sender.receive(m)));
+    const alone = (k: number) => [{ topic: 'ALONE', payload: patterned(64, k) }];
+    const batched = (count: number, seed: number) =>
+      Array.from({ length: count }, (_, i) => ({ topic: 'BATCHED', payload: patterned(64, seed + i) }));
+    for (const step of [alone(1), batched(20, 10), alone(2), alone(3), batched(3, 40), alone(4), alone(5)]) await turn(step);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(
+      () => `lcm-logger to write the 5 lone messages; it wrote ${JSON.stringify(logged().map((e) => [e.channel, e.data[0]]))}`,
+      () => {
+        if (logged().filter((e) => e.channel === 'ALONE').length >= 5) return true;
+        // Alone in its turn, so never batched with the last message.
+        sender.receive({ topic: 'NUDGE', payload: Buffer.alloc(1) });
+        return false;
+      },
+      { every: 200 },
+    );
+    assert.equal(logger.exitCode, null, `lcm-logger exited: ${said()}`);
+    const exited = new Promise((resolve) => logger.once('exit', resolve));
+    logger.kill('SIGINT');
+    await exited;
+    assert.deepEqual(
+      logged().map((e) => [e.channel, sha(e.data)]),
+      [1, 2, 3, 4, 5].map((k) => ['ALONE', sha(patterned(64, k))]),
     );
   });
 });
