@@ -156,11 +156,26 @@ function summarize(
   };
 }
 
+/** How long one cell may take: seconds at most when it works. */
+const CELL_DEADLINE_MS = 180_000;
+
 /**
  * Measures one cell. `count` messages of `size` bytes at `rate` per second (0: flat out), to the first `n` subscribers,
  * with `lossPercent` % of the datagrams to the candidate's port dropped at each subscriber's input.
  */
-export async function measure(
+export function measure(...args: Parameters<typeof measureCell>): Promise<Cell> {
+  const [, candidate, size, , , n, run] = args;
+  // A cell takes seconds; one that has not finished in minutes is stuck (a peer that never answers), and the run
+  // fails naming it rather than waiting for ever: the caller's finally takes the network and its processes down.
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    const what = `${candidate.name}, ${size} B, N = ${n}, run ${run}`;
+    timer = setTimeout(() => reject(new Error(`${what}: no result after ${CELL_DEADLINE_MS / 1000} s`)), CELL_DEADLINE_MS);
+  });
+  return Promise.race([measureCell(...args), stuck]).finally(() => clearTimeout(timer));
+}
+
+async function measureCell(
   bench: Bench,
   candidate: Candidate,
   size: number,

@@ -194,12 +194,13 @@ async function main(): Promise<void> {
         }
       }
       broker?.kill();
-      await Promise.all(Object.values(red).map((r) => r.stop()));
     } catch (error) {
       // What the runtimes said last is usually why.
       for (const [name, runtime] of Object.entries(red)) log(`--- ${name} ---\n${runtime.output().split('\n').slice(-15).join('\n')}`);
       throw error;
     } finally {
+      // Failed or not, the runtimes stop (they are not the network's children), then the network goes.
+      await Promise.all(Object.values(red).map((r) => r.stop()));
       net.destroy();
     }
   }
