@@ -177,7 +177,8 @@ async function main(): Promise<void> {
         if (!ci && lossCandidates.length) {
           for (const size of SIZES.filter((s) => LOSS_SIZES.includes(s)))
             for (const candidate of lossCandidates) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run, LOSS_PERCENT));
-          for (const candidate of lossCandidates) record(await measure(bench, candidate, 64, LATENCY_RATE * 2, LATENCY_RATE, n, run, LOSS_PERCENT));
+          for (const candidate of lossCandidates)
+            record(await measure(bench, candidate, 64, n === 1 ? LATENCY_COUNT.one : LATENCY_COUNT.more, LATENCY_RATE, n, run, LOSS_PERCENT));
         }
       }
       if (!ci && n === 1 && ['ceiling', 'bus-lcm'].every((name) => candidates.some((c) => c.name === name))) {

@@ -58,7 +58,7 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
     await helper.load(ourNodes, [tab, b, inNode, outNode, received]);
     await waitForStatus(helper.getNode(inNode.id), isReady);
     await waitForStatus(helper.getNode(outNode.id), isReady);
-    return { sender: helper.getNode(outNode.id), received: helper.getNode(received.id) };
+    return { busId: b.id, sender: helper.getNode(outNode.id), received: helper.getNode(received.id) };
   }
 
   it('multicast-in receives what lcm-logplayer plays, small and fragmented, with topics and bytes intact', async () => {
@@ -132,7 +132,7 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
 
   it('with Batch on, lcm-logger records every message sent alone and none of a batch, as the help says, and keeps running', async () => {
     const { logger, logged, said } = await startLogger();
-    const { sender } = await loadBus('nothing-here', { batch: true });
+    const { busId, sender } = await loadBus('nothing-here', { batch: true });
     // Each step is one turn of the event loop, 150 ms apart: a message alone goes out as plain LC02; 20 together as
     // two MCBP batches (1,400 bytes hold 17), 3 together as one, which LCM does not know.
     const turn = (messages: { topic: string; payload: Buffer }[]) =>
@@ -160,5 +160,9 @@ describe("LCM's own tools as peers (liblcm-bin)", function () {
       logged().map((e) => [e.channel, sha(e.data)]),
       [1, 2, 3, 4, 5].map((k) => ['ALONE', sha(patterned(64, k))]),
     );
+    // The 23 batched messages did go out, in three batches: LCM skipped them, nothing lost them on the way.
+    const { batches } = (await helper.request().get(`/multicast-bus/${busId}/stats`).expect(200)).body;
+    assert.equal(batches.batchesSent, 3);
+    assert.equal(batches.messagesPacked, 23);
   });
 });
