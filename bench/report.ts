@@ -11,8 +11,6 @@ export interface RunInfo {
   machine: string;
   /** When the figures were measured (YYYY-MM-DD). */
   date: string;
-  /** Runs of each measurement with one subscriber, and with more. */
-  runs: { one: number; more: number };
   counts: Record<number, number>;
   latencyRate: number;
   /** The independent loss (%) the reliable rows are measured under, at each subscriber's input. */
@@ -108,10 +106,18 @@ function versus(
   );
 }
 
+/** The largest of `figure` over the cells with one subscriber, and over those with more (0 for none). */
+function mostByFanout(cells: Cell[], figure: (cell: Cell) => number): { one: number; more: number } {
+  const most = (subset: Cell[]) => Math.max(0, ...subset.map(figure));
+  return { one: most(cells.filter((c) => c.subscribers === 1)), more: most(cells.filter((c) => c.subscribers > 1)) };
+}
+
 /** How many messages the latency cells sent, with one subscriber and with more, as the run measured them. */
 function latencyCounts(cells: Cell[], latencyRate: number): string {
-  const most = (subset: Cell[]) => Math.max(0, ...subset.filter((c) => c.rate === latencyRate && c.size === 64).map((c) => c.sent));
-  const [one, more] = [most(cells.filter((c) => c.subscribers === 1)), most(cells.filter((c) => c.subscribers > 1))];
+  const { one, more } = mostByFanout(
+    cells.filter((c) => c.rate === latencyRate && c.size === 64),
+    (c) => c.sent,
+  );
   return more ? `${fmt(one)} with one subscriber and ${fmt(more)} with more` : fmt(one);
 }
 
@@ -134,9 +140,10 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
     .filter((name) => cells.some((c) => c.candidate === name));
   const lines: string[] = [];
   const row = (values: string[]) => lines.push(`| ${values.join(' | ')} |`);
+  const runCounts = mostByFanout(cells, (c) => c.run);
 
   lines.push(
-    `Measured ${info.date} on ${info.machine}. Every figure is the median of ${info.runs.one} runs with one subscriber${info.runs.more ? ` and of ${info.runs.more} with more` : ''}; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}; for latency, ${latencyCounts(cells, info.latencyRate)}.`,
+    `Measured ${info.date} on ${info.machine}. Every figure is the median of ${runCounts.one} runs with one subscriber${runCounts.more ? ` and of ${runCounts.more} with more` : ''}; ratios are to the raw ceiling measured in the same run. Messages per measurement: ${sizes.map((s) => `${fmt(info.counts[s])} of ${sizeLabel(s)}`).join(', ')}; for latency, ${latencyCounts(cells, info.latencyRate)}.`,
     '',
   );
 
@@ -392,8 +399,8 @@ export function writeReport(root: string, cells: Cell[], info: RunInfo): void {
   }
   if (sizes.includes(1_000_000)) {
     // Paced at shares of the ceiling's rate: the fastest with no loss in any run is the rate the receiver sustains,
-    // what a flow that sends large messages as fast as the bus takes them gets. Each rate's runs are shown, since on
-    // one machine a run that loses is a run where sender and receiver fought over the two cores.
+    // what a flow that sends large messages as fast as the bus takes them gets. Each rate's runs are shown: on this
+    // one machine the same rate passes in some runs and loses in others.
     const paced = cells.filter((c) => c.candidate === 'bus-lcm' && c.size === 1_000_000 && c.rate > 0 && !c.lossPercent);
     const rates = [...new Set(paced.map((c) => c.rate))].sort((a, b) => a - b);
     const runsAt = (rate: number) => paced.filter((c) => c.rate === rate);

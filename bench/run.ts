@@ -69,12 +69,6 @@ async function buildPeers(): Promise<void> {
   copyFileSync(join(__dirname, 'nodes/bench-nodes.html'), join(buildDir, 'bench-nodes.html'));
 }
 
-/** How many runs there were with one subscriber and with more. */
-function runsOf(cells: Cell[]): { one: number; more: number } {
-  const most = (subset: Cell[]) => Math.max(0, ...subset.map((c) => c.run));
-  return { one: most(cells.filter((c) => c.subscribers === 1)), more: most(cells.filter((c) => c.subscribers > 1)) };
-}
-
 async function main(): Promise<void> {
   if (args.has('--report-only')) {
     // Writes the docs again from the last run's figures, without measuring.
@@ -87,7 +81,6 @@ async function main(): Promise<void> {
     writeReport(root, last.cells, {
       machine: last.machine,
       date: last.date,
-      runs: runsOf(last.cells),
       counts: COUNTS,
       latencyRate: LATENCY_RATE,
       lossPercent: LOSS_PERCENT,
@@ -166,19 +159,18 @@ async function main(): Promise<void> {
         if (warm.loss > 0.5) log(`warning: ${candidate.name} lost ${(warm.loss * 100).toFixed(0)}% while warming up`);
       }
       const runs = n === 1 ? RUNS_ONE_SUBSCRIBER : RUNS;
+      const latencyCount = n === 1 ? LATENCY_COUNT.one : LATENCY_COUNT.more;
       for (let run = 1; run <= runs; run++) {
         for (const size of SIZES)
           for (const candidate of here) if (fits(candidate, size)) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run));
         if (!ci)
-          for (const candidate of here.filter((c) => !c.flatOutOnly))
-            record(await measure(bench, candidate, 64, n === 1 ? LATENCY_COUNT.one : LATENCY_COUNT.more, LATENCY_RATE, n, run));
+          for (const candidate of here.filter((c) => !c.flatOutOnly)) record(await measure(bench, candidate, 64, latencyCount, LATENCY_RATE, n, run));
         // The reliable rows: best-effort and reliable lcm under the same independent loss, flat out and at the
         // latency rate; best-effort shows what the loss costs when nothing repairs it.
         if (!ci && lossCandidates.length) {
           for (const size of SIZES.filter((s) => LOSS_SIZES.includes(s)))
             for (const candidate of lossCandidates) record(await measure(bench, candidate, size, COUNTS[size], 0, n, run, LOSS_PERCENT));
-          for (const candidate of lossCandidates)
-            record(await measure(bench, candidate, 64, n === 1 ? LATENCY_COUNT.one : LATENCY_COUNT.more, LATENCY_RATE, n, run, LOSS_PERCENT));
+          for (const candidate of lossCandidates) record(await measure(bench, candidate, 64, latencyCount, LATENCY_RATE, n, run, LOSS_PERCENT));
         }
       }
       if (!ci && n === 1 && ['ceiling', 'bus-lcm'].every((name) => candidates.some((c) => c.name === name))) {
@@ -239,7 +231,6 @@ async function main(): Promise<void> {
     writeReport(root, cells, {
       machine,
       date,
-      runs: runsOf(cells),
       counts: COUNTS,
       latencyRate: LATENCY_RATE,
       lossPercent: LOSS_PERCENT,
